@@ -1,0 +1,268 @@
+"""`ragcord` console script: ingest, docs, ask, chat, demo, run."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.render_text import answer_text, ingest_summary, stream_answer
+from bot.types import Question
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="ragcord — answers questions from the documents you ingest (terminal and Discord).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+docs_app = typer.Typer(help="List or remove ingested documents.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+
+out = Console()
+err = Console(stderr=True)
+
+ScopeOpt = Annotated[str, typer.Option("--scope", "-s", help="knowledge base: global, guild:<id>, ...")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+
+
+class Failure(Exception):
+    """A user-facing failure: printed as one line, exit code 1."""
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data_dir: Annotated[Optional[Path], typer.Option(help="where the database and indexes live [env RAGCORD_DATA_DIR]")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML config file [env RAGCORD_CONFIG]")] = None,
+    generator: Annotated[Optional[str], typer.Option(help="local | openai | extractive | llamacpp")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log details to stderr")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        _quiet_libraries()
+    try:
+        ctx.obj = load_settings(config, data_dir=data_dir, generator=generator)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    for name in ("transformers", "sentence_transformers", "httpx", "faiss", "bm25s", "discord"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - transformers is a dependency
+        pass
+
+
+def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine; turn known failures into one line on stderr and exit 1."""
+    try:
+        return asyncio.run(coro_fn())  # type: ignore[arg-type]
+    except Failure as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+async def _assistant(settings: Settings) -> Any:
+    from bot.assistant import Assistant
+
+    return await Assistant.create(settings)
+
+
+# --- ingest -------------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    sources: Annotated[list[str], typer.Argument(help="files, folders or http(s) URLs")],
+    scope: ScopeOpt = "global",
+    as_json: JsonOpt = False,
+) -> None:
+    """Add or update documents; unchanged ones cost nothing."""
+    settings: Settings = ctx.obj
+
+    async def go() -> dict[str, Any]:
+        assistant = await _assistant(settings)
+        try:
+            with Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=err, transient=True, disable=as_json,
+            ) as bar:
+                task = bar.add_task("ingesting", total=None)
+
+                def progress(label: str, done: int, total: int) -> None:
+                    bar.update(task, description=label[:60], completed=done, total=total)
+
+                report = await assistant.ingest(scope, sources, added_by="cli", progress=progress)
+        finally:
+            await assistant.aclose()
+        return report
+
+    report = run(go)
+    if as_json:
+        print(json.dumps(report.as_dict()))
+    else:
+        for e in report.errors:
+            err.print(f"[red]✗[/] {e['source']}: {e['error']}")
+        out.print(ingest_summary(report) + f" [scope {scope}]")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+# --- docs ----------------------------------------------------------------------------------------
+@docs_app.command("list")
+def docs_list(ctx: typer.Context, scope: ScopeOpt = "global", as_json: JsonOpt = False) -> None:
+    """List the documents of a knowledge base."""
+    settings: Settings = ctx.obj
+
+    async def go() -> list[Any]:
+        assistant = await _assistant(settings)
+        try:
+            return await assistant.list_documents(scope)
+        finally:
+            await assistant.aclose()
+
+    docs = run(go)
+    if as_json:
+        print(json.dumps([vars(d) for d in docs]))
+        return
+    if not docs:
+        out.print(f"No documents in scope {scope}. Add some with: ragcord ingest PATH --scope {scope}")
+        return
+    table = Table("id", "title", "chunks", "added", "source")
+    for d in docs:
+        table.add_row(str(d.id), d.title, str(d.chunk_count), d.added_at[:16], d.source)
+    out.print(table)
+
+
+@docs_app.command("rm")
+def docs_rm(
+    ctx: typer.Context,
+    document: Annotated[str, typer.Argument(help="document id (from docs list) or its source")],
+    scope: ScopeOpt = "global",
+) -> None:
+    """Remove a document and its chunks from the index and the database."""
+    settings: Settings = ctx.obj
+    ref: int | str = int(document) if document.isdigit() else document
+
+    async def go() -> Any:
+        assistant = await _assistant(settings)
+        try:
+            return await assistant.remove_document(scope, ref)
+        finally:
+            await assistant.aclose()
+
+    removed = run(go)
+    if removed is None:
+        err.print(f"[red]error:[/] no document {document!r} in scope {scope}")
+        raise typer.Exit(1)
+    out.print(f"Removed {removed.title} ({removed.chunk_count} chunks) from {scope}.")
+
+
+# --- ask / chat ---------------------------------------------------------------------------------------
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="the question, in quotes")],
+    scope: ScopeOpt = "global",
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer one question from the knowledge base, with citations and a confidence."""
+    settings: Settings = ctx.obj
+
+    async def go() -> Any:
+        assistant = await _assistant(settings)
+        try:
+            q = Question(text=question, user="cli", scope=scope, channel="cli")
+            if as_json:
+                return await assistant.answer(q)
+            return await stream_answer(out, assistant.ask(q))
+        finally:
+            await assistant.aclose()
+
+    answer = run(go)
+    if as_json:
+        print(json.dumps(answer.as_dict()))
+    if answer.error and answer.backend == "none":
+        raise typer.Exit(1)
+
+
+@app.command()
+def chat(ctx: typer.Context, scope: ScopeOpt = "global") -> None:
+    """Chat in the terminal (memory of the conversation, streamed answers)."""
+    from bot.console import chat_loop
+
+    run(lambda: chat_loop(ctx.obj, scope, out))
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    path: Annotated[Optional[Path], typer.Option(help="folder to ingest (default: the sample data/)")] = None,
+) -> None:
+    """Ingest the sample knowledge base and answer its sample questions (no input needed)."""
+    from bot.demo import run_demo
+
+    ok = run(lambda: run_demo(ctx.obj, path, out))
+    if not ok:
+        raise typer.Exit(1)
+
+
+# --- discord ---------------------------------------------------------------------------------------
+@app.command("run")
+def run_discord(ctx: typer.Context) -> None:
+    """Run the Discord bot (token from DISCORD_TOKEN or the config file)."""
+    settings: Settings = ctx.obj
+    token = os.environ.get("DISCORD_TOKEN")
+    if token and settings.discord_token is None:
+        from pydantic import SecretStr
+
+        settings = settings.model_copy(update={"discord_token": SecretStr(token)})
+    try:
+        from bot.discord.client import run_bot
+    except ImportError as exc:
+        err.print(f"[red]error:[/] the Discord front end is not available: {exc}")
+        raise typer.Exit(1) from None
+    run(lambda: run_bot(settings))
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # last resort: one line, never a traceback
+        logging.getLogger("ragcord").debug("unexpected error", exc_info=True)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        err.print(f"[red]error:[/] {first} (run with --verbose for details)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

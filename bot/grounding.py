@@ -1,0 +1,96 @@
+"""How well an answer is supported by the passages it was given, and which ones it cites.
+
+Pure functions over text plus an injected sentence-similarity function (the embedder's cosine),
+so the core can judge a weak generator instead of trusting it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+Similarity = Callable[[str, list[str]], list[float]]
+
+_CITE = re.compile(r"\[(\d{1,2})\]")
+_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|\n+")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_ABSTAIN = re.compile(
+    r"\b(i (do not|don't|cannot|can't) (know|find|answer|say)|not (mentioned|provided|stated|"
+    r"specified|covered|in the (passages|context|documents))|no information|"
+    r"(passages|context|documents) do(es)? not)\b",
+    re.IGNORECASE,
+)
+STOPWORDS = frozenset(
+    "a an the and or but if of to in on at by for with from as is are was were be been being it "
+    "its this that these those i you he she we they them his her our your their my me do does did "
+    "can could should would will shall may might must not no yes so than then there here what which "
+    "who whom whose when where why how all any some each more most other such only own same too very "
+    "just also about into over under again further once up down out off".split()
+)
+
+
+@dataclass(frozen=True)
+class Support:
+    score: float  # 0..1, mean over answer sentences of their best passage match
+    weakest: float  # the least-supported sentence's score
+    cited: tuple[int, ...]  # passage numbers ([n]) the answer relies on, in first-use order
+    abstained: bool  # the answer itself says it does not know
+
+
+def cited_numbers(text: str, n_passages: int) -> list[int]:
+    """[n] markers in order of first use, limited to passages that exist."""
+    seen: list[int] = []
+    for m in _CITE.finditer(text):
+        n = int(m.group(1))
+        if 1 <= n <= n_passages and n not in seen:
+            seen.append(n)
+    return seen
+
+
+def strip_citations(text: str) -> str:
+    return re.sub(r"\s*\[\d{1,2}\]", "", text).strip()
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENT.split(text) if s and len(s.strip()) > 2]
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+def lexical_support(sentence: str, passage: str) -> float:
+    """Share of the sentence's content words that appear in the passage."""
+    words = content_words(sentence)
+    if not words:
+        return 1.0
+    return len(words & content_words(passage)) / len(words)
+
+
+def abstains(text: str) -> bool:
+    return bool(_ABSTAIN.search(text))
+
+
+def assess(answer: str, passages: Sequence[str], similarity: Similarity | None) -> Support:
+    """Score each answer sentence against every passage (semantic and lexical) and aggregate."""
+    explicit = cited_numbers(answer, len(passages))
+    body = [strip_citations(s) for s in sentences(answer)]
+    body = [s for s in body if content_words(s)]
+    if not body or not passages:
+        return Support(0.0, 0.0, tuple(explicit), abstains(answer))
+    per_sentence: list[float] = []
+    best_passages: list[int] = []
+    for sent in body:
+        lexical = [lexical_support(sent, p) for p in passages]
+        semantic = similarity(sent, list(passages)) if similarity else lexical
+        combined = [0.5 * lx + 0.5 * max(0.0, sm) for lx, sm in zip(lexical, semantic)]
+        best = max(range(len(passages)), key=combined.__getitem__)
+        per_sentence.append(combined[best])
+        best_passages.append(best + 1)
+    cited = explicit or list(dict.fromkeys(best_passages))
+    return Support(
+        score=sum(per_sentence) / len(per_sentence),
+        weakest=min(per_sentence),
+        cited=tuple(cited),
+        abstained=abstains(answer),
+    )

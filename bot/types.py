@@ -1,0 +1,95 @@
+"""What flows between front ends and the assistant core. Knows nothing about Discord."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    user: str  # stable user id ("cli", a Discord user id, ...)
+    scope: str = "global"  # knowledge base scope: "global" | "guild:<id>" | ...
+    channel: str | None = None
+    conversation: str | None = None  # history key: thread id, DM channel, reply chain root
+    user_name: str | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk_id: int
+    document_id: int
+    title: str
+    source: str
+    page: int | None = None
+    heading: str | None = None
+    text: str = ""  # the passage, for a "Sources" view
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "title": self.title,
+            "source": self.source,
+            "page": self.page,
+            "chunk_id": self.chunk_id,
+        }
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    confidence: float
+    support: float
+    mean_logprob: float | None
+    backend: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation]
+    confidence: float
+    refused: bool
+    backend: str
+    latency_ms: int
+    answer_id: int | None = None
+    closest: list[Citation] = field(default_factory=list)  # shown when refused
+    candidates: list[Candidate] = field(default_factory=list)
+    escalated: bool = False
+    error: str | None = None  # a one-line user-facing error (bad input, backend down)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "answer": self.text,
+            "citations": [c.as_dict() for c in self.citations],
+            "confidence": round(self.confidence, 4),
+            "refused": self.refused,
+            "answer_id": self.answer_id,
+            "backend": self.backend,
+            "latency_ms": self.latency_ms,
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    """A piece of streamed answer text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """A stage change the front end may show ("retrieving", "generating")."""
+
+    stage: str
+
+
+@dataclass(frozen=True)
+class FinalEvent:
+    answer: Answer
+
+
+AnswerEvent = TokenEvent | StatusEvent | FinalEvent

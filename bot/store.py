@@ -80,6 +80,59 @@ MIGRATIONS: list[str] = [
         data TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    # 2: tutoring, remembered facts about users, conversation summaries, message sentiment
+    """
+    CREATE TABLE quiz_items (
+        id INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL,
+        topic TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL CHECK (kind IN ('mcq', 'short')),
+        question TEXT NOT NULL,
+        choices TEXT NOT NULL DEFAULT '[]',
+        answer TEXT NOT NULL,
+        explanation TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        chunk_id INTEGER,
+        created_by TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE quiz_attempts (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES quiz_items(id) ON DELETE CASCADE,
+        scope TEXT NOT NULL,
+        user TEXT NOT NULL,
+        response TEXT NOT NULL,
+        score REAL NOT NULL,
+        verdict TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX quiz_attempts_user ON quiz_attempts(scope, user);
+    CREATE TABLE quiz_reviews (
+        scope TEXT NOT NULL,
+        user TEXT NOT NULL,
+        item_id INTEGER NOT NULL REFERENCES quiz_items(id) ON DELETE CASCADE,
+        box INTEGER NOT NULL,
+        due_at TEXT NOT NULL,
+        PRIMARY KEY (scope, user, item_id)
+    );
+    CREATE TABLE user_facts (
+        id INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL,
+        user TEXT NOT NULL,
+        fact TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (scope, user, fact)
+    );
+    CREATE TABLE memory_summaries (
+        conversation TEXT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        user TEXT,
+        summary TEXT NOT NULL,
+        upto_message_id INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE messages ADD COLUMN sentiment REAL;
+    """,
 ]
 
 
@@ -451,6 +504,10 @@ class Store:
         await self._db.execute("BEGIN")
         try:
             for table, sql, args in (
+                ("quiz_attempts", "DELETE FROM quiz_attempts WHERE user = ? AND scope = ?", (user, scope)),
+                ("quiz_reviews", "DELETE FROM quiz_reviews WHERE user = ? AND scope = ?", (user, scope)),
+                ("facts", "DELETE FROM user_facts WHERE user = ? AND scope = ?", (user, scope)),
+                ("summaries", "DELETE FROM memory_summaries WHERE user = ? AND scope = ?", (user, scope)),
                 ("feedback", "DELETE FROM feedback WHERE user = ? AND answer_id IN "
                  "(SELECT id FROM answers WHERE scope = ?)", (user, scope)),
                 ("flags", "DELETE FROM flags WHERE user = ? AND scope = ?", (user, scope)),
@@ -464,3 +521,146 @@ class Store:
             await self._db.rollback()
             raise
         return counts
+
+    # --- remembered facts about a user -------------------------------------------------------------
+    async def add_fact(self, scope: str, user: str, fact: str) -> bool:
+        cur = await self._db.execute(
+            "INSERT OR IGNORE INTO user_facts (scope, user, fact, created_at) VALUES (?,?,?,?)",
+            (scope, user, fact, now_iso()),
+        )
+        await self._db.commit()
+        return cur.rowcount > 0
+
+    async def facts(self, scope: str, user: str) -> list[str]:
+        async with self._db.execute(
+            "SELECT fact FROM user_facts WHERE scope = ? AND user = ? ORDER BY id", (scope, user)
+        ) as cur:
+            return [r["fact"] for r in await cur.fetchall()]
+
+    async def replace_fact(self, scope: str, user: str, old: str, new: str) -> None:
+        await self._db.execute(
+            "DELETE FROM user_facts WHERE scope = ? AND user = ? AND fact = ?", (scope, user, old)
+        )
+        await self.add_fact(scope, user, new)
+
+    # --- conversation summaries ------------------------------------------------------------------------
+    async def conversation_messages(
+        self, conversation: str, after_id: int = 0, limit: int = 500
+    ) -> list[tuple[int, str, str]]:
+        async with self._db.execute(
+            "SELECT id, role, content FROM messages WHERE conversation = ? AND id > ? ORDER BY id LIMIT ?",
+            (conversation, after_id, limit),
+        ) as cur:
+            return [(r["id"], r["role"], r["content"]) for r in await cur.fetchall()]
+
+    async def summary(self, conversation: str) -> tuple[str, int] | None:
+        async with self._db.execute(
+            "SELECT summary, upto_message_id FROM memory_summaries WHERE conversation = ?",
+            (conversation,),
+        ) as cur:
+            r = await cur.fetchone()
+        return (r["summary"], r["upto_message_id"]) if r else None
+
+    async def save_summary(
+        self, conversation: str, scope: str, user: str | None, summary: str, upto: int
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO memory_summaries (conversation, scope, user, summary, upto_message_id,"
+            " updated_at) VALUES (?,?,?,?,?,?) ON CONFLICT (conversation) DO UPDATE SET"
+            " summary = excluded.summary, upto_message_id = excluded.upto_message_id,"
+            " updated_at = excluded.updated_at",
+            (conversation, scope, user, summary, upto, now_iso()),
+        )
+        await self._db.commit()
+
+    # --- sentiment -------------------------------------------------------------------------------------
+    async def set_sentiment(self, message_id: int, value: float) -> None:
+        await self._db.execute("UPDATE messages SET sentiment = ? WHERE id = ?", (value, message_id))
+        await self._db.commit()
+
+    async def recent_sentiments(self, scope: str, user: str, limit: int) -> list[float | None]:
+        async with self._db.execute(
+            "SELECT sentiment FROM messages WHERE scope = ? AND user = ? AND role = 'user'"
+            " ORDER BY id DESC LIMIT ?",
+            (scope, user, limit),
+        ) as cur:
+            return [r["sentiment"] for r in await cur.fetchall()]
+
+    # --- tutoring --------------------------------------------------------------------------------------
+    async def add_quiz_items(self, scope: str, created_by: str | None, items: Sequence[dict[str, Any]]) -> list[int]:
+        ids: list[int] = []
+        ts = now_iso()
+        for it in items:
+            cur = await self._db.execute(
+                "INSERT INTO quiz_items (scope, topic, kind, question, choices, answer, explanation,"
+                " source, chunk_id, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (scope, it.get("topic", ""), it["kind"], it["question"], json.dumps(it.get("choices", [])),
+                 it["answer"], it.get("explanation", ""), it.get("source", ""), it.get("chunk_id"),
+                 created_by, ts),
+            )
+            ids.append(int(cur.lastrowid or 0))
+        await self._db.commit()
+        return ids
+
+    async def quiz_item(self, scope: str, item_id: int) -> dict[str, Any] | None:
+        async with self._db.execute(
+            "SELECT * FROM quiz_items WHERE id = ? AND scope = ?", (item_id, scope)
+        ) as cur:
+            r = await cur.fetchone()
+        if r is None:
+            return None
+        item = dict(r)
+        item["choices"] = json.loads(item["choices"])
+        return item
+
+    async def record_attempt(
+        self, scope: str, user: str, item_id: int, response: str, score: float, verdict: str,
+        box: int, due_at: str,
+    ) -> int:
+        await self._db.execute("BEGIN")
+        try:
+            cur = await self._db.execute(
+                "INSERT INTO quiz_attempts (item_id, scope, user, response, score, verdict, created_at)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (item_id, scope, user, response, score, verdict, now_iso()),
+            )
+            await self._db.execute(
+                "INSERT INTO quiz_reviews (scope, user, item_id, box, due_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (scope, user, item_id) DO UPDATE SET box = excluded.box,"
+                " due_at = excluded.due_at",
+                (scope, user, item_id, box, due_at),
+            )
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return int(cur.lastrowid or 0)
+
+    async def review_box(self, scope: str, user: str, item_id: int) -> int | None:
+        async with self._db.execute(
+            "SELECT box FROM quiz_reviews WHERE scope = ? AND user = ? AND item_id = ?",
+            (scope, user, item_id),
+        ) as cur:
+            r = await cur.fetchone()
+        return int(r["box"]) if r else None
+
+    async def progress_by_topic(self, scope: str, user: str) -> list[dict[str, Any]]:
+        async with self._db.execute(
+            "SELECT i.topic AS topic, COUNT(*) AS attempts, AVG(a.score) AS mean_score,"
+            " SUM(a.verdict = 'correct') AS correct FROM quiz_attempts a JOIN quiz_items i"
+            " ON i.id = a.item_id WHERE a.scope = ? AND a.user = ? GROUP BY i.topic ORDER BY mean_score",
+            (scope, user),
+        ) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def due_reviews(self, scope: str, user: str, now: str, limit: int = 10) -> list[dict[str, Any]]:
+        async with self._db.execute(
+            "SELECT i.*, r.box AS box, r.due_at AS due_at FROM quiz_reviews r JOIN quiz_items i"
+            " ON i.id = r.item_id WHERE r.scope = ? AND r.user = ? AND r.due_at <= ?"
+            " ORDER BY r.due_at LIMIT ?",
+            (scope, user, now, limit),
+        ) as cur:
+            rows = [dict(r) for r in await cur.fetchall()]
+        for r in rows:
+            r["choices"] = json.loads(r["choices"])
+        return rows

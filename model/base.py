@@ -31,6 +31,8 @@ class Prompt:
     system: str | None = None  # overrides the default system prompt
     task: str = "answer"  # "answer" | free-form tasks (e.g. "summarize", "quiz") use `instruction`
     instruction: str | None = None
+    memory: str | None = None  # summary of the earlier conversation
+    profile: tuple[str, ...] = ()  # facts the user stated about themselves ("You use Linux")
 
 
 @dataclass(frozen=True)

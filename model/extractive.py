@@ -1,0 +1,134 @@
+"""`ExtractiveGenerator`: no LLM — answer with the passage sentences that best support the question.
+
+The safe fallback when no weights are configured, and the baseline LLM answers
+are compared to. Scores come from an injected `similarity(query, texts)` (the
+core passes embedding cosine) or, without one, from a lexical overlap of
+stemmed content words weighted by rarity. Deterministic.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+from model.base import Generation, GenerationParams, Passage, Prompt, Token
+from model.prompts import DONT_KNOW
+from model.textutil import content_terms, split_sentences
+
+Similarity = Callable[[str, list[str]], list[float]]
+
+
+@dataclass(frozen=True)
+class Scored:
+    passage: int  # position of the passage in the prompt (retrieval rank)
+    index: int  # sentence position inside the passage
+    n: int  # citation number
+    text: str
+    score: float
+
+
+class ExtractiveGenerator:
+    name = "extractive"
+
+    def __init__(
+        self,
+        similarity: Similarity | None = None,
+        max_sentences: int = 3,
+        keep_ratio: float = 0.8,
+        min_score: float | None = None,
+        rank_decay: float = 0.03,
+    ) -> None:
+        self.similarity = similarity
+        self.max_sentences = max_sentences
+        self.keep_ratio = keep_ratio  # further sentences need this fraction of the best score
+        # below this the passages are judged not to answer; lexical needs any overlap at all
+        self.min_score = min_score if min_score is not None else (0.2 if similarity else 1e-9)
+        self.rank_decay = rank_decay  # small preference for better-ranked passages
+
+    # --- Generator protocol ------------------------------------------------------------------------
+    async def generate(self, prompt: Prompt, params: GenerationParams | None = None) -> Generation:
+        return self.answer(prompt)
+
+    async def stream(self, prompt: Prompt, params: GenerationParams | None = None) -> AsyncIterator[Token]:
+        for chunk in re.findall(r"\s*\S+", self.answer(prompt).text):
+            yield Token(chunk)
+
+    async def generate_n(self, prompt: Prompt, params: GenerationParams) -> list[Generation]:
+        return [self.answer(prompt)] * max(1, params.n)  # deterministic: candidates agree
+
+    async def aclose(self) -> None:
+        return None
+
+    # --- the work (synchronous, pure apart from the injected similarity) ------------------------------
+    def answer(self, prompt: Prompt) -> Generation:
+        query = prompt.question.strip() or (prompt.instruction or "").strip()
+        chosen = self.select(query, prompt.passages)
+        if not chosen:
+            return Generation(DONT_KNOW, backend=self.name)
+        chosen.sort(key=lambda s: (s.passage, s.index))  # reading order
+        text = " ".join(f"{_end(s.text)} [{s.n}]" for s in chosen)
+        cited = tuple(dict.fromkeys(s.n for s in chosen))
+        return Generation(text, backend=self.name, cited=cited)
+
+    def select(self, query: str, passages: Sequence[Passage]) -> list[Scored]:
+        candidates = [
+            (pi, si, p.n, sent)
+            for pi, p in enumerate(passages)
+            for si, sent in enumerate(split_sentences(p.text))
+            if len(content_terms(sent)) >= 2 or len(sent.split()) >= 4
+        ]
+        if not candidates or not query:
+            return []
+        texts = [c[3] for c in candidates]
+        raw = self.similarity(query, texts) if self.similarity else lexical_scores(query, texts)
+        scored = [
+            Scored(pi, si, n, sent, float(s) * (1.0 - self.rank_decay * min(pi, 10)))
+            for (pi, si, n, sent), s in zip(candidates, raw)
+        ]
+        scored.sort(key=lambda s: (-s.score, s.passage, s.index))
+        best = scored[0]
+        if best.score < self.min_score:
+            return []
+        chosen = [best]
+        for s in scored[1:]:
+            if len(chosen) >= self.max_sentences or s.score < self.keep_ratio * best.score:
+                break
+            if not any(_near_duplicate(s.text, c.text) for c in chosen):
+                chosen.append(s)
+        return chosen
+
+
+def lexical_scores(query: str, sentences: Sequence[str]) -> list[float]:
+    """Share of the query's (rarity-weighted) content terms each sentence covers, in [0, 1].
+
+    Terms are weighted by an IDF over the candidate sentences; a mild length
+    normalisation keeps long sentences from winning by size alone.
+    """
+    q_terms = set(content_terms(query))
+    if not q_terms:
+        return [0.0] * len(sentences)
+    s_terms = [set(content_terms(s)) for s in sentences]
+    df = Counter(t for terms in s_terms for t in terms)
+    total = len(sentences)
+    idf = {t: math.log(1.0 + (total + 1) / (df.get(t, 0) + 0.5)) for t in q_terms}
+    denom = sum(idf.values())
+    out = []
+    for terms in s_terms:
+        cover = sum(idf[t] for t in q_terms & terms) / denom
+        length_penalty = 1.0 / (1.0 + 0.01 * max(0, len(terms) - 20))
+        out.append(cover * length_penalty)
+    return out
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    ta, tb = set(content_terms(a)), set(content_terms(b))
+    if not ta or not tb:
+        return a.strip().lower() == b.strip().lower()
+    return len(ta & tb) / min(len(ta), len(tb)) >= 0.8
+
+
+def _end(sentence: str) -> str:
+    s = sentence.strip()
+    return s if s[-1:] in ".!?\"')]”’:" else s + "."

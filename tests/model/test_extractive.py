@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from model.base import GenerationParams, Passage, Prompt
+from model.extractive import ExtractiveGenerator, lexical_scores
+from model.factory import build_generator
+from model.textutil import split_sentences
+
+PASSAGES = [
+    Passage(1, "Shipping", "Orders ship from our warehouse in Lyon. Shipping takes two business days in France."),
+    Passage(2, "Refund policy", "We love our customers. Refunds are issued within 14 days of purchase. "
+                                "Digital items cannot be refunded once downloaded."),
+    Passage(3, "Opening hours", "The shop opens at 9 a.m. and closes at 6 p.m. on weekdays."),
+]
+
+
+async def test_picks_answering_sentence_and_cites_it():
+    gen = await ExtractiveGenerator().generate(Prompt("How quickly are refunds issued?", PASSAGES))
+    assert "Refunds are issued within 14 days of purchase. [2]" in gen.text
+    assert "Lyon" not in gen.text and "love" not in gen.text
+    assert gen.cited[0] == 2 and gen.backend == "extractive" and gen.logprobs == []
+
+
+async def test_no_passages_is_dont_know():
+    gen = await ExtractiveGenerator().generate(Prompt("How quickly are refunds issued?", []))
+    assert "don't know" in gen.text and gen.cited == ()
+
+
+async def test_unrelated_passages_are_dont_know():
+    gen = await ExtractiveGenerator().generate(Prompt("Who painted the Mona Lisa?", PASSAGES))
+    assert "don't know" in gen.text and gen.cited == ()
+
+
+async def test_injected_similarity_is_used():
+    def sim(query: str, texts: list[str]) -> list[float]:
+        return [0.9 if "warehouse" in t else 0.1 for t in texts]
+
+    gen = await ExtractiveGenerator(similarity=sim).generate(Prompt("anything", PASSAGES))
+    assert gen.text == "Orders ship from our warehouse in Lyon. [1]" and gen.cited == (1,)
+
+
+async def test_several_sentences_in_reading_order():
+    def sim(query: str, texts: list[str]) -> list[float]:
+        return [0.8 if ("Digital" in t or "Shipping takes" in t) else 0.1 for t in texts]
+
+    gen = await ExtractiveGenerator(similarity=sim).generate(Prompt("q", PASSAGES))
+    assert gen.text.index("Shipping takes") < gen.text.index("Digital")
+    assert gen.cited == (1, 2)
+
+
+async def test_stream_and_deterministic():
+    ext = build_generator("extractive")
+    prompt = Prompt("When do refunds happen?", PASSAGES)
+    whole = await ext.generate(prompt)
+    chunks = [t.text async for t in ext.stream(prompt)]
+    assert len(chunks) > 3 and "".join(chunks) == whole.text
+    assert [g.text for g in await ext.generate_n(prompt, GenerationParams(n=2))] == [whole.text] * 2
+
+
+@pytest.mark.slow
+async def test_with_real_embedder(similarity):
+    gen = await ExtractiveGenerator(similarity=similarity).generate(Prompt("When does the store close?", PASSAGES))
+    assert gen.cited[0] == 3 and "6 p.m." in gen.text
+
+
+def test_sentence_split_keeps_abbreviations():
+    assert split_sentences("Use e.g. this. Then that! And 3 more?") == ["Use e.g. this.", "Then that!", "And 3 more?"]
+
+
+def test_lexical_scores_bounded():
+    scores = lexical_scores("refunds issued", ["Refunds are issued.", "Nothing here.", ""])
+    assert all(0.0 <= s <= 1.0 for s in scores) and scores[0] > scores[1] == 0.0

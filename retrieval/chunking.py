@@ -1,0 +1,181 @@
+"""Split a LoadedDocument into chunks that fit the embedder's window.
+
+Rules: a chunk never spans two sections (so never two PDF pages or two
+headings); whole paragraphs are packed up to the token budget; a paragraph
+over the budget is split at sentence boundaries (and a sentence over the
+budget at word boundaries); consecutive chunks of one section overlap by
+their trailing sentences. Chunk text is the document's own text only; the
+heading and page live in their fields.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .types import ChunkDraft, LoadedDocument, Section
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_SENTENCE_END = re.compile(r"(?<=[.!?…。])[\"')\]]*\s+|\n+")
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    tokens: int
+    new_paragraph: bool  # joined to the previous piece by "\n\n" (else by " ")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def chunk(
+    doc: LoadedDocument,
+    *,
+    max_tokens: int = 200,
+    overlap_tokens: int = 40,
+    count_tokens: Callable[[str], int],
+) -> list[ChunkDraft]:
+    if max_tokens < 1 or not 0 <= overlap_tokens < max_tokens:
+        raise ValueError("need max_tokens >= 1 and 0 <= overlap_tokens < max_tokens")
+    drafts: list[ChunkDraft] = []
+    for section in doc.sections:
+        for text in _chunk_section(section, max_tokens, overlap_tokens, count_tokens):
+            drafts.append(ChunkDraft(text=text, ord=len(drafts), page=section.page, heading=section.heading))
+    return drafts
+
+
+def _chunk_section(
+    section: Section, budget: int, overlap: int, count: Callable[[str], int]
+) -> list[str]:
+    pieces = _pieces(section.text, budget, count)
+    chunks: list[list[_Piece]] = []
+    current: list[_Piece] = []
+    used = 0
+    fresh = 0  # pieces in `current` that are not overlap carried from the previous chunk
+
+    def emit() -> None:
+        nonlocal current, used, fresh
+        chunks.append(current)
+        tail = _overlap_tail(current, overlap, count)
+        current, used, fresh = tail, sum(p.tokens for p in tail), 0
+
+    for group in _paragraph_groups(pieces):
+        group_tokens = sum(p.tokens for p in group)
+        if used + group_tokens <= budget:  # the whole paragraph fits
+            current.extend(group)
+            used += group_tokens
+            fresh += len(group)
+            continue
+        if group_tokens <= budget:  # fits in a chunk of its own: start one
+            if fresh:
+                emit()
+            while current and used + group_tokens > budget:  # trim the overlap to make room
+                used -= current.pop(0).tokens
+            current.extend(group)
+            used += group_tokens
+            fresh += len(group)
+            continue
+        for piece in group:  # too long: fill sentence by sentence
+            if used + piece.tokens > budget and fresh:
+                emit()
+            while current and used + piece.tokens > budget:  # trim the overlap to make room
+                used -= current.pop(0).tokens
+            current.append(piece)
+            used += piece.tokens
+            fresh += 1
+    if fresh:
+        chunks.append(current)
+    return [_join(c) for c in chunks]
+
+
+def _pieces(text: str, budget: int, count: Callable[[str], int]) -> list[_Piece]:
+    """Paragraphs that fit the budget stay whole; longer ones become sentences (or word runs)."""
+    pieces: list[_Piece] = []
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
+        tokens = count(paragraph)
+        if tokens <= budget:
+            pieces.append(_Piece(paragraph, tokens, True))
+            continue
+        first = True
+        for sentence in split_sentences(paragraph):
+            sentence_tokens = count(sentence)
+            parts = [(sentence, sentence_tokens)] if sentence_tokens <= budget else _word_runs(sentence, budget, count)
+            for part, part_tokens in parts:
+                pieces.append(_Piece(part, part_tokens, first))
+                first = False
+    return pieces
+
+
+def _word_runs(sentence: str, budget: int, count: Callable[[str], int]) -> list[tuple[str, int]]:
+    runs: list[tuple[str, int]] = []
+    words: list[str] = []
+    used = 0
+    for word in sentence.split():
+        word_tokens = count(word)
+        if words and used + word_tokens > budget:
+            runs.append((" ".join(words), used))
+            words, used = [], 0
+        if word_tokens > budget:  # a pathological "word" (e.g. a base64 blob): cut by characters
+            step = max(1, len(word) * budget // (word_tokens + 1))
+            for start in range(0, len(word), step):
+                piece = word[start : start + step]
+                runs.append((piece, count(piece)))
+            continue
+        words.append(word)
+        used += word_tokens
+    if words:
+        runs.append((" ".join(words), used))
+    return runs
+
+
+def _paragraph_groups(pieces: list[_Piece]) -> list[list[_Piece]]:
+    groups: list[list[_Piece]] = []
+    for piece in pieces:
+        if piece.new_paragraph or not groups:
+            groups.append([piece])
+        else:
+            groups[-1].append(piece)
+    return groups
+
+
+def _overlap_tail(pieces: list[_Piece], overlap: int, count: Callable[[str], int]) -> list[_Piece]:
+    """Trailing sentences of a chunk worth at most `overlap` tokens (never the whole chunk)."""
+    if overlap <= 0:
+        return []
+    tail: list[_Piece] = []
+    used = 0
+    for piece in reversed(pieces[1:]):
+        if used + piece.tokens > overlap:
+            break
+        tail.insert(0, piece)
+        used += piece.tokens
+    if not tail and pieces:  # the last piece is a whole paragraph: take its last sentences
+        sentences = split_sentences(pieces[-1].text)
+        if len(sentences) > 1:
+            picked: list[str] = []
+            for sentence in reversed(sentences[1:]):
+                tokens = count(sentence)
+                if used + tokens > overlap:
+                    break
+                picked.insert(0, sentence)
+                used += tokens
+            if picked:
+                text = " ".join(picked)
+                return [_Piece(text, count(text), True)]
+    if tail:
+        tail[0] = _Piece(tail[0].text, tail[0].tokens, True)
+    return tail
+
+
+def _join(pieces: list[_Piece]) -> str:
+    out: list[str] = []
+    for i, piece in enumerate(pieces):
+        if i:
+            out.append("\n\n" if piece.new_paragraph else " ")
+        out.append(piece.text)
+    return "".join(out)

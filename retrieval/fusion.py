@@ -1,0 +1,144 @@
+"""Fuse the dense and sparse rankings of one query into one ordering.
+
+Three families:
+- RRF: sum of weight / (k + rank); needs only ranks.
+- Per-query normalised fusion ("minmax", "zscore"): each retriever's scores
+  over the candidate set are normalised per query and combined convexly with a
+  dense weight. Candidates one retriever did not return should have their
+  real score filled in (the knowledge base does); a missing score counts as
+  that retriever's minimum.
+- "absolute" (the default): cosine clipped to [0, 1] and BM25 divided by the
+  most this query could score (the sum over its terms of each term's best
+  score in the index), combined convexly. Same ranking quality as min-max on
+  the dev sets, and the fused score means the same thing from one query to the
+  next, so it can feed a confidence threshold (min-max always gives the top
+  hit ~1.0).
+
+All functions return [(id, fused score)] best first, fused scores in [0, 1].
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+Ranking = Sequence[tuple[int, float]]  # (id, score), best first
+
+
+@dataclass(frozen=True)
+class Fused:
+    id: int
+    fused: float
+    dense: float | None
+    sparse: float | None
+
+
+def rrf(rankings: Mapping[str, Ranking], *, k: int = 60, weights: Mapping[str, float] | None = None) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion, divided by its maximum (rank 1 everywhere) so scores lie in [0, 1]."""
+    weights = weights or {}
+    total: dict[int, float] = {}
+    best_possible = 0.0
+    for name, ranking in rankings.items():
+        w = float(weights.get(name, 1.0))
+        best_possible += w / (k + 1)
+        for rank, (item, _score) in enumerate(ranking, start=1):
+            total[item] = total.get(item, 0.0) + w / (k + rank)
+    scale = 1.0 / best_possible if best_possible > 0 else 0.0
+    return _sorted({item: value * scale for item, value in total.items()})
+
+
+def minmax(scores: Mapping[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi - lo <= 1e-12:
+        return {item: (1.0 if hi > 0 else 0.0) for item in scores}
+    return {item: (value - lo) / (hi - lo) for item, value in scores.items()}
+
+
+def zscore(scores: Mapping[int, float]) -> dict[int, float]:
+    """Standardise, then squash with the normal CDF so values stay in [0, 1]."""
+    if not scores:
+        return {}
+    values = list(scores.values())
+    mean = sum(values) / len(values)
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+    if std <= 1e-12:
+        return {item: (1.0 if value > 0 else 0.0) for item, value in scores.items()}
+    return {item: 0.5 * (1.0 + math.erf((v - mean) / std / math.sqrt(2.0))) for item, v in scores.items()}
+
+
+_NORMALISERS = {"minmax": minmax, "zscore": zscore}
+
+
+def absolute(
+    dense: Mapping[int, float],
+    sparse: Mapping[int, float],
+    *,
+    sparse_max: float,
+    dense_weight: float = 0.75,
+) -> list[tuple[int, float]]:
+    """w * clip(cosine, 0, 1) + (1 - w) * BM25 / sparse_max, over the union of candidates."""
+    scale = 1.0 / sparse_max if sparse_max > 0 else 0.0
+    candidates = set(dense) | set(sparse)
+    w = dense_weight if sparse else 1.0
+    return _sorted({
+        i: w * min(max(dense.get(i, 0.0), 0.0), 1.0) + (1.0 - w) * min(sparse.get(i, 0.0) * scale, 1.0)
+        for i in candidates
+    })
+
+
+def normalised(
+    dense: Mapping[int, float],
+    sparse: Mapping[int, float],
+    *,
+    dense_weight: float = 0.5,
+    method: str = "minmax",
+) -> list[tuple[int, float]]:
+    """Convex combination of per-query normalised scores over the union of candidates."""
+    norm = _NORMALISERS[method]
+    candidates = set(dense) | set(sparse)
+    d_lo = min(dense.values()) if dense else 0.0
+    s_lo = min(sparse.values()) if sparse else 0.0
+    d = norm({i: dense.get(i, d_lo) for i in candidates}) if dense else {}
+    s = norm({i: sparse.get(i, s_lo) for i in candidates}) if sparse else {}
+    w = dense_weight if (dense and sparse) else (1.0 if dense else 0.0)
+    return _sorted({i: w * d.get(i, 0.0) + (1.0 - w) * s.get(i, 0.0) for i in candidates})
+
+
+def fuse(
+    dense: Ranking,
+    sparse: Ranking,
+    *,
+    method: str = "absolute",
+    dense_weight: float = 0.75,
+    rrf_k: int = 60,
+    dense_fill: Mapping[int, float] | None = None,
+    sparse_fill: Mapping[int, float] | None = None,
+    sparse_max: float | None = None,
+) -> list[Fused]:
+    """Fuse two rankings. `*_fill` supply a retriever's score for candidates only the other found."""
+    d_scores = dict(dense)
+    s_scores = dict(sparse)
+    d_all = {**(dense_fill or {}), **d_scores}
+    s_all = {**(sparse_fill or {}), **s_scores}
+    if method == "rrf":
+        order = rrf({"dense": dense, "sparse": sparse}, k=rrf_k,
+                    weights={"dense": 2 * dense_weight, "sparse": 2 * (1 - dense_weight)})
+    elif method == "absolute":
+        if sparse_max is None:
+            sparse_max = max(s_all.values(), default=0.0)
+        order = absolute(d_all, s_all, sparse_max=sparse_max, dense_weight=dense_weight)
+    elif method in _NORMALISERS:
+        order = normalised(d_all, s_all, dense_weight=dense_weight, method=method)
+    elif method == "dense":
+        order = _sorted(minmax(d_scores)) if d_scores else []
+    elif method == "sparse":
+        order = _sorted(minmax(s_scores)) if s_scores else []
+    else:
+        raise ValueError(f"unknown fusion method {method!r}")
+    return [Fused(i, score, d_all.get(i), s_all.get(i)) for i, score in order]
+
+
+def _sorted(scores: Mapping[int, float]) -> list[tuple[int, float]]:
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -1,0 +1,47 @@
+"""Candidate generation shared by the knowledge base and the evaluation: dense + sparse → fused."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import RetrievalConfig
+from .dense import DenseIndex
+from .fusion import Fused, fuse
+from .sparse import SparseIndex
+
+
+@dataclass
+class Candidates:
+    dense: list[tuple[int, float]]
+    sparse: list[tuple[int, float]]
+    dense_fill: dict[int, float]
+    sparse_fill: dict[int, float]
+    sparse_max: float = 0.0  # the most any chunk could score in BM25 for this query
+
+    def fuse(self, method: str, dense_weight: float, rrf_k: int = 60) -> list[Fused]:
+        return fuse(self.dense, self.sparse, method=method, dense_weight=dense_weight, rrf_k=rrf_k,
+                    dense_fill=self.dense_fill, sparse_fill=self.sparse_fill, sparse_max=self.sparse_max)
+
+
+def candidates(
+    query: str, query_vec: np.ndarray, dense: DenseIndex, sparse: SparseIndex, config: RetrievalConfig
+) -> Candidates:
+    """Top-N of each retriever, plus each one's exact score for what only the other found."""
+    dense_hits = dense.search(query_vec, config.dense_top_k) if config.fusion != "sparse" else []
+    sparse_hits = sparse.search(query, config.sparse_top_k) if config.fusion != "dense" else []
+    d_ids = {i for i, _ in dense_hits}
+    s_ids = {i for i, _ in sparse_hits}
+    dense_fill: dict[int, float] = {}
+    if config.fusion != "sparse":
+        missing = [i for i in s_ids - d_ids if i in dense]
+        if missing:
+            vectors = dense.reconstruct_many(missing)
+            dense_fill = dict(zip(missing, (vectors @ np.asarray(query_vec, np.float32)).tolist()))
+    sparse_fill = sparse.scores_for(query, d_ids - s_ids) if config.fusion != "dense" else {}
+    sparse_max = sparse.max_score(query) if sparse_hits else 0.0
+    return Candidates(dense_hits, sparse_hits, dense_fill, sparse_fill, sparse_max)
+
+
+def rank(query: str, query_vec: np.ndarray, dense: DenseIndex, sparse: SparseIndex, config: RetrievalConfig) -> list[Fused]:
+    return candidates(query, query_vec, dense, sparse, config).fuse(config.fusion, config.dense_weight, config.rrf_k)

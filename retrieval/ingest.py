@@ -1,0 +1,112 @@
+"""The ingest steps for one batch of documents: plan (diff against the catalogue and chunk),
+embed (reusing stored vectors of identical chunks), write (rows + dense vectors).
+
+The knowledge base runs them under its scope lock and wraps `write_plans` in
+the transaction that publishes a new index generation.
+"""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .catalog import Catalog
+from .chunking import chunk
+from .config import RetrievalConfig
+from .dense import DenseIndex
+from .embedder import Embedder, passage_text
+from .errors import IngestError
+from .types import ChunkDraft, LoadedDocument
+
+Progress = Callable[[str, int, int], None]
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Plan:
+    """What one new or changed document will become."""
+
+    doc: LoadedDocument
+    sha256: str  # of title + text: unchanged documents are skipped on this
+    existing_id: int | None  # the document row it replaces, if any
+    drafts: list[ChunkDraft]
+    passages: list[str]  # exactly what gets embedded: "title — heading\ntext"
+    passage_shas: list[str]  # chunk identity for deduplication within the scope
+    vectors: list[np.ndarray] = field(default_factory=list)
+
+
+def plan_document(doc: LoadedDocument, catalog: Catalog, embedder: Embedder, config: RetrievalConfig) -> Plan | None:
+    """None when the catalogue already holds this exact document; else its chunks."""
+    digest = sha256_text(doc.title + "\n\n" + doc.text)
+    existing = catalog.document(doc.source)
+    if existing is not None and existing.sha256 == digest:
+        return None
+    drafts = chunk(doc, max_tokens=chunk_budget(doc, embedder, config), overlap_tokens=config.overlap_tokens,
+                   count_tokens=embedder.count_tokens)
+    if not drafts:
+        raise IngestError(f"empty document: {doc.source}")
+    passages = [passage_text(doc.title, d.heading, d.text) for d in drafts]
+    return Plan(doc, digest, existing.id if existing else None, drafts, passages, [sha256_text(p) for p in passages])
+
+
+def chunk_budget(doc: LoadedDocument, embedder: Embedder, config: RetrievalConfig) -> int:
+    """config.chunk_tokens, shrunk so "title — heading\\n" + chunk fits the embedder's window."""
+    headings = {s.heading for s in doc.sections if s.heading} | {None}
+    longest_head = max(embedder.count_tokens(passage_text(doc.title, h, "")) for h in headings)
+    room = embedder.max_tokens - 2 - longest_head  # 2 = [CLS] and [SEP]
+    return max(min(config.chunk_tokens, room), config.overlap_tokens + 16)
+
+
+def embed_plans(plans: list[Plan], catalog: Catalog, dense: DenseIndex, embedder: Embedder, notify: Progress) -> int:
+    """Fill plan.vectors: reuse stored vectors of identical chunks, embed each new passage once.
+
+    Returns how many passages were embedded.
+    """
+    known = catalog.chunk_ids_by_sha([s for p in plans for s in p.passage_shas])
+    vectors: dict[str, np.ndarray] = {sha: dense.reconstruct(cid) for sha, cid in known.items() if cid in dense}
+    todo: dict[str, str] = {}
+    for plan in plans:
+        for sha, passage in zip(plan.passage_shas, plan.passages):
+            if sha not in vectors:
+                todo.setdefault(sha, passage)
+    shas = list(todo)
+    step = max(1, embedder.batch_size * 4)
+    for start in range(0, len(shas), step):
+        notify("embedding", start, len(shas))
+        part = shas[start : start + step]
+        vectors.update(zip(part, embedder.encode([todo[s] for s in part])))
+    notify("embedding", len(shas), len(shas))
+    for plan in plans:
+        plan.vectors = [vectors[s] for s in plan.passage_shas]
+    return len(shas)
+
+
+def write_plans(
+    conn: sqlite3.Connection, catalog: Catalog, dense: DenseIndex, plans: list[Plan], added_by: str | None
+) -> None:
+    """Replace/insert the rows of every planned document and mirror them in `dense` (inside a transaction)."""
+    new_ids: list[int] = []
+    new_vectors: list[np.ndarray] = []
+    for plan in plans:
+        if plan.existing_id is not None:
+            old_ids = catalog.document_chunk_ids(plan.existing_id, conn)
+            catalog.delete_chunks(conn, old_ids)
+            dense.remove(old_ids)
+        doc_id = catalog.upsert_document(
+            conn, source=plan.doc.source, title=plan.doc.title, sha256=plan.sha256, mime=plan.doc.mime,
+            added_by=added_by, chunk_count=len(plan.drafts),
+        )
+        for draft, sha, vector in zip(plan.drafts, plan.passage_shas, plan.vectors):
+            new_ids.append(catalog.insert_chunk(
+                conn, document_id=doc_id, ord=draft.ord, text=draft.text, page=draft.page,
+                heading=draft.heading, sha256=sha,
+            ))
+            new_vectors.append(vector)
+    if new_ids:
+        dense.add(new_ids, np.stack(new_vectors))

@@ -1,0 +1,395 @@
+"""One knowledge base per scope: catalogue rows in SQLite, dense + sparse index files beside it.
+
+Layout under `data_dir`:
+    ragcord.db                                  (shared with the bot's store)
+    indexes/<safe scope>/dense-<gen>.faiss
+    indexes/<safe scope>/sparse-<gen>/
+    indexes/<safe scope>/.lock                  (fcntl: one writer per scope)
+
+Every change writes a new generation of both index files, then commits the
+chunk rows, document rows and `index_state.generation` in ONE transaction,
+and only then deletes the previous generation. Readers load whatever
+generation the DB names, so a crash at any point leaves the last good state.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import hybrid
+from .catalog import Catalog, list_scopes
+from .config import RetrievalConfig
+from .dense import DenseIndex
+from .embedder import Embedder, passage_text
+from .errors import IngestError, one_line
+from .fsutil import remove_path
+from .ingest import Plan, Progress, embed_plans, plan_document, write_plans
+from .loaders import iter_sources, load, split_markdown
+from .locking import ScopeLock
+from .rerank import Reranker, load_reranker
+from .sparse import SparseIndex
+from .types import DocumentInfo, Hit, IngestReport, LoadedDocument, Section
+
+log = logging.getLogger(__name__)
+
+DB_FILENAME = "ragcord.db"
+_GEN_FILE = re.compile(r"^(dense-(\d+)\.faiss|sparse-(\d+))$")
+_SCOPE = re.compile(r"^[A-Za-z0-9:_.\-]{1,128}$")
+
+
+def validate_scope(scope: str) -> str:
+    if not isinstance(scope, str) or not _SCOPE.match(scope):
+        raise ValueError(f"invalid scope {scope!r}: use letters, digits and : _ . - (e.g. 'guild:123')")
+    return scope
+
+
+def safe_scope_name(scope: str) -> str:
+    """Injective, file-system-safe folder name: 'guild:123' → 'guild_3a123'."""
+    validate_scope(scope)
+    out = []
+    for i, ch in enumerate(scope):
+        if ch.isascii() and (ch.isalnum() or ch == "-" or (ch == "." and i > 0)):
+            out.append(ch)
+        else:
+            out.append(f"_{ord(ch):02x}")
+    return "".join(out)
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        data_dir: str | Path,
+        scope: str,
+        embedder: Embedder,
+        config: RetrievalConfig | None = None,
+        *,
+        reranker: Reranker | None = None,
+        db_path: str | Path | None = None,
+    ) -> None:
+        self.scope = validate_scope(scope)
+        self.data_dir = Path(data_dir)
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+        self.db_path = Path(db_path) if db_path else self.data_dir / DB_FILENAME
+        self.index_dir = self.data_dir / "indexes" / safe_scope_name(scope)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(self.db_path, scope)
+        self.reranker = reranker if reranker is not None else load_reranker(self.config.reranker_path)
+        self._lock = ScopeLock(self.index_dir / ".lock")
+        self._state_lock = threading.Lock()  # guards the published in-memory indexes below
+        self._generation: int | None = None  # generation held in memory (None: not loaded yet)
+        self._dense: DenseIndex | None = None
+        self._sparse: SparseIndex | None = None
+        with self._lock.hold(blocking=False) as held:
+            if held:  # nobody is writing this scope: files not named by the DB are leftovers
+                self._remove_other_generations(self.catalog.index_state().generation)
+
+    # ================================================================ reading
+    def list_documents(self) -> list[DocumentInfo]:
+        return self.catalog.documents()
+
+    def get_document(self, ref: int | str) -> DocumentInfo | None:
+        return self._find(ref)
+
+    def get_chunks(self, ids: Iterable[int]) -> list[Hit]:
+        """Chunks by id (in the order asked, unknown ids skipped) as score-less Hits."""
+        wanted = [int(i) for i in ids]
+        rows = self.catalog.chunk_rows(wanted)
+        return [
+            Hit(chunk_id=r.id, document_id=r.document_id, text=r.text, title=r.title, source=r.source,
+                page=r.page, heading=r.heading)
+            for r in (rows.get(i) for i in wanted) if r is not None
+        ]
+
+    def stats(self) -> dict[str, object]:
+        documents, chunks = self.catalog.counts()
+        dense, _sparse, generation = self._current()
+        state = self.catalog.index_state()
+        size = 0
+        for name in (state.dense_file, state.sparse_dir):
+            if name:
+                size += _size_of(self.index_dir / name)
+        return {
+            "scope": self.scope,
+            "documents": documents,
+            "chunks": chunks,
+            "vectors": len(dense),
+            "index_type": dense.kind,
+            "generation": generation,
+            "bytes": size,
+            "dim": dense.dim,
+            "fusion": self.config.fusion,
+            "reranker": self.config.reranker_path if self.reranker else None,
+        }
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        """Dense top-N + BM25 top-N → fusion → optional rerank → top k hits (best first)."""
+        if k <= 0 or not query or not query.strip():
+            return []
+        dense, sparse, _generation = self._current()
+        if len(dense) == 0 and len(sparse) == 0:
+            return []
+        query_vec = self.embedder.encode_query(query)
+        fused = hybrid.rank(query, query_vec, dense, sparse, self.config)
+        depth = max(k, self.config.rerank_top_n) if self.reranker else k
+        hits = self._hits(fused, depth)
+        if self.reranker and hits:
+            hits = self.reranker.rerank(query, hits)
+        return hits[:k]
+
+    def _hits(self, fused: list, depth: int) -> list[Hit]:
+        hits: list[Hit] = []
+        seen_shas: set[str] = set()
+        window = depth * 2 + 8  # room for dropping duplicate chunks
+        for start in range(0, len(fused), window):
+            batch = fused[start : start + window]
+            rows = self.catalog.chunk_rows([f.id for f in batch])
+            for rank, f in enumerate(batch, start=start + 1):
+                row = rows.get(f.id)
+                if row is None or row.sha256 in seen_shas:
+                    continue  # vanished (concurrent change) or an identical chunk of another document
+                seen_shas.add(row.sha256)
+                hits.append(Hit(
+                    chunk_id=row.id, document_id=row.document_id, text=row.text, title=row.title,
+                    source=row.source, page=row.page, heading=row.heading, dense=f.dense, sparse=f.sparse,
+                    fused=f.fused, scores={"rank": float(rank)},
+                ))
+                if len(hits) >= depth:
+                    return hits
+        return hits
+
+    # ================================================================ writing
+    def ingest(
+        self,
+        sources: str | Path | Iterable[str | Path],
+        *,
+        added_by: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Load, chunk, embed and index files / folders / URLs. Bad sources land in report.errors.
+
+        `progress(stage, done, total)` is called with stage "loading", "embedding" and
+        "indexing"; raising from it cancels the ingest and leaves the last good state.
+        """
+        if isinstance(sources, (str, Path)):
+            sources = [sources]
+        expanded = list(dict.fromkeys(iter_sources(sources)))
+        cfg = self.config
+        loaders = [
+            (src, lambda src=src: load(src, max_bytes=cfg.max_file_bytes, timeout=cfg.url_timeout))
+            for src in expanded
+        ]
+        return self._ingest(loaders, added_by=added_by, progress=progress)
+
+    def ingest_text(
+        self, title: str, text: str, source: str, *, added_by: str | None = None, markdown: bool = True
+    ) -> IngestReport:
+        """Ingest a string as a document (sections split at markdown headings when `markdown`)."""
+
+        def build() -> LoadedDocument:
+            sections = split_markdown(text)[1] if markdown else [Section(text=text.strip())]
+            sections = [s for s in sections if s.text.strip()]
+            if not sections:
+                raise IngestError(f"empty document: {source}")
+            return LoadedDocument(source=source, title=title or source, sections=sections,
+                                  mime="text/markdown" if markdown else "text/plain")
+
+        return self._ingest([(source, build)], added_by=added_by, progress=None)
+
+    def remove(self, ref: int | str) -> DocumentInfo | None:
+        """Remove a document (by id or source) from the DB, FAISS and BM25 in one generation."""
+        with self._lock.hold():
+            info = self._find(ref)
+            if info is None:
+                return None
+
+            def apply(conn: sqlite3.Connection, dense: DenseIndex) -> None:
+                ids = self.catalog.document_chunk_ids(info.id, conn)
+                self.catalog.delete_chunks(conn, ids)
+                self.catalog.delete_document(conn, info.id)
+                dense.remove(ids)
+
+            self._publish(apply)
+            return info
+
+    # ---------------------------------------------------------------- ingest steps
+    def _ingest(
+        self,
+        loaders: list[tuple[str, Callable[[], LoadedDocument]]],
+        *,
+        added_by: str | None,
+        progress: Progress | None,
+    ) -> IngestReport:
+        report = IngestReport()
+        notify = progress or (lambda stage, done, total: None)
+        with self._lock.hold():
+            plans: list[Plan] = []
+            for done, (source, load_one) in enumerate(loaders):
+                notify("loading", done, len(loaders))
+                try:
+                    plan = plan_document(load_one(), self.catalog, self.embedder, self.config)
+                except IngestError as exc:
+                    report.errors.append({"source": source, "error": str(exc)})
+                    continue
+                except Exception as exc:  # a loader bug or odd file must not stop the others
+                    log.warning("ingest of %s failed", source, exc_info=True)
+                    report.errors.append({"source": source, "error": one_line(f"{type(exc).__name__}: {exc}")})
+                    continue
+                if plan is None:
+                    report.unchanged += 1
+                    continue
+                if any(p.doc.source == plan.doc.source for p in plans):
+                    continue  # the same URL or file listed twice
+                plans.append(plan)
+            notify("loading", len(loaders), len(loaders))
+            if not plans:
+                return report
+            report.chunks_embedded = embed_plans(plans, self.catalog, self._current()[0], self.embedder, notify)
+            self._publish(lambda conn, dense: write_plans(conn, self.catalog, dense, plans, added_by), notify)
+            for plan in plans:
+                if plan.existing_id is None:
+                    report.added += 1
+                else:
+                    report.updated += 1
+        return report
+
+    # ---------------------------------------------------------------- generations
+    def _publish(
+        self,
+        apply: Callable[[sqlite3.Connection, DenseIndex], None],
+        notify: Progress | None = None,
+    ) -> None:
+        """Apply a change to a copy of the indexes, write generation N+1, commit, swap, clean up.
+
+        Must be called with the scope lock held.
+        """
+        notify = notify or (lambda stage, done, total: None)
+        current_dense, _sparse, _generation = self._current()
+        dense = current_dense.copy()
+        written: list[Path] = []
+        try:
+            with self.catalog.transaction() as conn:
+                generation = self.catalog.index_state(conn).generation + 1
+                apply(conn, dense)
+                notify("indexing", 0, 2)
+                rows = self.catalog.all_chunks(conn)
+                sparse = SparseIndex()
+                sparse.rebuild([r.id for r in rows], [passage_text(r.title, r.heading, r.text) for r in rows])
+                if len(dense) != len(rows):
+                    raise RuntimeError(
+                        f"index out of step with the catalogue ({len(dense)} vectors, {len(rows)} chunks)"
+                    )
+                dense_name, sparse_name = f"dense-{generation}.faiss", f"sparse-{generation}"
+                written += [self.index_dir / dense_name, self.index_dir / sparse_name]
+                dense.save(self.index_dir / dense_name)
+                sparse.save(self.index_dir / sparse_name)
+                notify("indexing", 1, 2)
+                self.catalog.set_index_state(conn, generation, dense_name, sparse_name)
+            # committed: the new generation is the truth now
+        except BaseException:
+            for path in written:
+                remove_path(path)
+            raise
+        with self._state_lock:
+            self._dense, self._sparse, self._generation = dense, sparse, generation
+        self._remove_other_generations(generation)
+        notify("indexing", 2, 2)
+
+    def _current(self) -> tuple[DenseIndex, SparseIndex, int]:
+        """The indexes of the generation the DB names, loading them when it moved on."""
+        generation = self.catalog.index_state().generation
+        with self._state_lock:
+            if self._generation != generation or self._dense is None or self._sparse is None:
+                self._dense, self._sparse = self._load_generation()
+                self._generation = generation
+            return self._dense, self._sparse, self._generation
+
+    def _load_generation(self) -> tuple[DenseIndex, SparseIndex]:
+        state = self.catalog.index_state()
+        options = dict(ann_threshold=self.config.ann_threshold, hnsw_m=self.config.hnsw_m,
+                       ef_search=self.config.hnsw_ef_search)
+        if state.generation == 0 or not state.dense_file or not state.sparse_dir:
+            return DenseIndex(self.embedder.dim, **options), SparseIndex()
+        try:
+            dense = DenseIndex.load(self.index_dir / state.dense_file, **options)
+            sparse = SparseIndex.load(self.index_dir / state.sparse_dir)
+            return dense, sparse
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.warning("index files of %s generation %s unreadable (%s); rebuilding from the catalogue",
+                        self.scope, state.generation, exc)
+            return self._rebuild_from_catalog(options)
+
+    def _rebuild_from_catalog(self, options: dict) -> tuple[DenseIndex, SparseIndex]:
+        """Last resort when index files are lost: re-embed every chunk the DB holds (in memory only)."""
+        rows = self.catalog.all_chunks()
+        passages = [passage_text(r.title, r.heading, r.text) for r in rows]
+        dense = DenseIndex(self.embedder.dim, **options)
+        if rows:
+            dense.add([r.id for r in rows], self.embedder.encode(passages))
+        sparse = SparseIndex()
+        sparse.rebuild([r.id for r in rows], passages)
+        return dense, sparse
+
+    def _remove_other_generations(self, keep: int) -> None:
+        for entry in self.index_dir.iterdir():
+            if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                remove_path(entry)  # an interrupted write
+                continue
+            match = _GEN_FILE.match(entry.name)
+            if match and int(match.group(2) or match.group(3)) != keep:
+                remove_path(entry)
+
+    def _find(self, ref: int | str) -> DocumentInfo | None:
+        if isinstance(ref, str) and ref.strip().isdigit() and self.catalog.document(ref) is None:
+            ref = int(ref)
+        info = self.catalog.document(ref)
+        if info is None and isinstance(ref, str) and not ref.startswith(("http://", "https://")):
+            try:
+                info = self.catalog.document(str(Path(ref).expanduser().resolve()))
+            except OSError:
+                info = None
+        return info
+
+
+class KnowledgeBases:
+    """One KnowledgeBase per scope, created on first use and cached; all share one embedder."""
+
+    def __init__(
+        self,
+        data_dir: str | Path,
+        embedder: Embedder,
+        config: RetrievalConfig | None = None,
+        *,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+        self.reranker = reranker if reranker is not None else load_reranker(self.config.reranker_path)
+        self._cache: dict[str, KnowledgeBase] = {}
+        self._lock = threading.Lock()
+
+    def get(self, scope: str) -> KnowledgeBase:
+        with self._lock:
+            kb = self._cache.get(scope)
+            if kb is None:
+                kb = KnowledgeBase(self.data_dir, scope, self.embedder, self.config, reranker=self.reranker)
+                self._cache[scope] = kb
+            return kb
+
+    def scopes(self) -> list[str]:
+        with self._lock:
+            cached = set(self._cache)
+        return sorted(cached | set(list_scopes(self.data_dir / DB_FILENAME)))
+
+
+def _size_of(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return 0

@@ -1,0 +1,126 @@
+"""BM25 (bm25s) over chunk texts, keyed by chunk id. Rebuilt whole: bm25s has no incremental add."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .fsutil import make_temp_dir, publish_dir
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_IDS_FILE = "chunk_ids.json"
+
+
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+class SparseIndex:
+    def __init__(self, *, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1 = k1
+        self.b = b
+        self._stop = _stopwords()
+        self._ids: list[int] = []
+        self._retriever = None  # bm25s.BM25 once built with at least one chunk
+
+    def tokenize(self, text: str) -> list[str]:
+        """Lower-case word tokens, no stemming; English stopwords and single letters dropped."""
+        return [
+            t for t in _TOKEN.findall(text.lower()) if t not in self._stop and (len(t) > 1 or t.isdigit())
+        ]
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def ids(self) -> list[int]:
+        return list(self._ids)
+
+    def rebuild(self, ids: Sequence[int], texts: Sequence[str]) -> None:
+        import bm25s
+
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts differ in length")
+        self._ids = [int(i) for i in ids]
+        self._retriever = None
+        if not self._ids:
+            return
+        retriever = bm25s.BM25(k1=self.k1, b=self.b)
+        retriever.index([self.tokenize(t) for t in texts], show_progress=False)
+        self._retriever = retriever
+
+    # ------------------------------------------------------------ search
+    def _query_tokens(self, query: str) -> list[str]:
+        if self._retriever is None:
+            return []
+        vocab = self._retriever.vocab_dict
+        return list(dict.fromkeys(t for t in self.tokenize(query) if t in vocab))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every indexed chunk, in `ids` order (zeros when nothing matches)."""
+        tokens = self._query_tokens(query)
+        if not tokens:
+            return np.zeros(len(self._ids), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
+    def max_score(self, query: str) -> float:
+        """An upper bound on any chunk's score: each query term's best score, summed."""
+        return float(sum(float(np.max(self._retriever.get_scores([t]))) for t in self._query_tokens(query)))
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        if k <= 0 or not self._ids:
+            return []
+        scores = self.scores(query)
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) == 0:
+            return []
+        if len(positive) > k:
+            positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+        order = positive[np.argsort(-scores[positive], kind="stable")]
+        return [(self._ids[i], float(scores[i])) for i in order]
+
+    def scores_for(self, query: str, ids: Iterable[int]) -> dict[int, float]:
+        """Scores of particular chunks (0.0 for unknown ids); used to complete fused candidates."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        scores = self.scores(query)
+        position = {cid: i for i, cid in enumerate(self._ids)}
+        return {cid: float(scores[position[cid]]) if cid in position else 0.0 for cid in wanted}
+
+    # ------------------------------------------------------------ files
+    def save(self, directory: str | Path) -> None:
+        """Write into a temp folder beside `directory`, fsync, then rename it into place."""
+        final = Path(directory)
+        tmp = make_temp_dir(final)
+        try:
+            if self._retriever is not None:
+                self._retriever.save(str(tmp), show_progress=False)
+            meta = {"ids": self._ids, "k1": self.k1, "b": self.b}
+            (tmp / _IDS_FILE).write_text(json.dumps(meta), encoding="utf-8")
+            publish_dir(tmp, final)
+        except BaseException:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "SparseIndex":
+        import bm25s
+
+        directory = Path(directory)
+        meta_path = directory / _IDS_FILE
+        if not meta_path.is_file():
+            raise FileNotFoundError(f"no sparse index at {directory}")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        self = cls(k1=meta.get("k1", 1.2), b=meta.get("b", 0.75))
+        self._ids = [int(i) for i in meta["ids"]]
+        if self._ids:
+            self._retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
+        return self

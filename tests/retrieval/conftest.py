@@ -1,0 +1,63 @@
+"""Shared fixtures: the real MiniLM embedder (loaded once) and builders for real files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.config import RetrievalConfig
+from retrieval.embedder import Embedder
+from retrieval.knowledge_base import KnowledgeBase
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    emb = Embedder()
+    _ = emb.dim  # load now, once for the whole session
+    return emb
+
+
+@pytest.fixture()
+def make_kb(tmp_path: Path, embedder: Embedder):
+    def make(scope: str = "global", config: RetrievalConfig | None = None, data_dir: Path | None = None) -> KnowledgeBase:
+        return KnowledgeBase(data_dir or tmp_path / "kb", scope, embedder, config or RetrievalConfig())
+
+    return make
+
+
+def write_pdf(path: Path, pages: list[str], *, title: str | None = None) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if title:
+        pdf.set_title(title)
+    pdf.set_font("Helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        if text:
+            pdf.multi_cell(0, 8, text)
+        else:
+            pdf.rect(20, 20, 50, 50)  # a page with drawing but no text, like a scan
+    pdf.output(str(path))
+    return path
+
+
+def write_docx(path: Path, blocks: list[tuple[str, str]], table: list[list[str]] | None = None) -> Path:
+    """blocks: (style, text) with style 'Title', 'Heading 1', 'Heading 2' or '' for a paragraph."""
+    import docx
+
+    document = docx.Document()
+    for style, text in blocks:
+        if style == "Title":
+            document.add_heading(text, level=0)
+        elif style.startswith("Heading"):
+            document.add_heading(text, level=int(style.split()[-1]))
+        else:
+            document.add_paragraph(text)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, value in enumerate(row):
+                grid.cell(r, c).text = value
+    document.save(str(path))
+    return path

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+
+from retrieval.chunking import chunk, split_sentences
+from retrieval.types import LoadedDocument, Section
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def sentences(n: int, prefix: str = "s") -> str:
+    return " ".join(f"{prefix}{i} alpha beta gamma delta." for i in range(n))  # 5 words each
+
+
+def doc(*sections: Section) -> LoadedDocument:
+    return LoadedDocument(source="mem", title="T", sections=list(sections))
+
+
+def test_short_paragraphs_are_packed_together() -> None:
+    text = "\n\n".join(f"Paragraph {i} is short." for i in range(6))  # 4 words each
+    drafts = chunk(doc(Section(text)), max_tokens=12, overlap_tokens=0, count_tokens=words)
+    assert [d.text.count("Paragraph") for d in drafts] == [3, 3]
+    assert all(words(d.text) <= 12 for d in drafts)
+    assert "\n\n" in drafts[0].text  # paragraph breaks survive packing
+
+
+def test_budget_respected_with_real_tokenizer(embedder) -> None:
+    text = "\n\n".join(sentences(30, f"p{j}-") for j in range(4))
+    drafts = chunk(doc(Section(text)), max_tokens=60, overlap_tokens=15, count_tokens=embedder.count_tokens)
+    assert len(drafts) > 4
+    assert max(embedder.count_tokens(d.text) for d in drafts) <= 60
+
+
+def test_never_crosses_pages_or_headings() -> None:
+    drafts = chunk(
+        doc(Section("Alpha page.", page=1), Section("Beta page.", page=2), Section("Gamma.", heading="H")),
+        max_tokens=100, overlap_tokens=10, count_tokens=words,
+    )
+    assert [(d.text, d.page, d.heading, d.ord) for d in drafts] == [
+        ("Alpha page.", 1, None, 0), ("Beta page.", 2, None, 1), ("Gamma.", None, "H", 2)]
+
+
+def test_long_paragraph_split_at_sentences_with_overlap() -> None:
+    drafts = chunk(doc(Section(sentences(10), heading="Intro")), max_tokens=20, overlap_tokens=5, count_tokens=words)
+    assert all(words(d.text) <= 20 for d in drafts)
+    assert all(d.heading == "Intro" for d in drafts)
+    for d in drafts:  # every chunk is whole sentences
+        assert d.text.endswith(".") and d.text.split()[0].startswith("s")
+    for before, after in zip(drafts, drafts[1:]):  # the last sentence is repeated
+        last = split_sentences(before.text)[-1]
+        assert split_sentences(after.text)[0] == last
+    joined = " ".join(d.text for d in drafts)
+    assert all(f"s{i} " in joined for i in range(10))
+
+
+def test_no_overlap_when_zero() -> None:
+    drafts = chunk(doc(Section(sentences(8))), max_tokens=10, overlap_tokens=0, count_tokens=words)
+    assert [d.text.split()[0] for d in drafts] == ["s0", "s2", "s4", "s6"]
+
+
+def test_giant_sentence_cut_at_words() -> None:
+    drafts = chunk(doc(Section("word " * 95)), max_tokens=30, overlap_tokens=0, count_tokens=words)
+    assert [words(d.text) for d in drafts] == [30, 30, 30, 5]
+
+
+def test_bad_budget() -> None:
+    with pytest.raises(ValueError):
+        chunk(doc(Section("x")), max_tokens=10, overlap_tokens=10, count_tokens=words)

@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from retrieval.errors import IngestError
+from retrieval.loaders import SUPPORTED_EXTENSIONS, decode_text, iter_sources, load, split_markdown
+
+from .conftest import write_docx, write_pdf
+
+
+def test_txt_utf8_and_bom(tmp_path: Path) -> None:
+    plain = tmp_path / "notes.txt"
+    plain.write_text("Café opening hours.\n\nMonday to Friday.", encoding="utf-8")
+    doc = load(plain)
+    assert doc.title == "notes"
+    assert "Café" in doc.text and doc.source == str(plain.resolve())
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes("\ufeffHello there".encode("utf-8"))
+    assert load(bom).text == "Hello there"
+
+
+def test_txt_cp1252_fallback(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.txt"
+    path.write_bytes("Price: 5 € — naïve".encode("cp1252"))
+    assert "€" in load(path).text
+
+
+def test_binary_txt_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "blob.txt"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(IngestError, match="not a text file"):
+        load(path)
+    with pytest.raises(IngestError, match="not a text file"):
+        decode_text(b"\x81\x8d\x8f\x90\x9d" * 50)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_text("  \n\n ")
+    with pytest.raises(IngestError, match="^empty document"):
+        load(path)
+
+
+def test_unsupported_extension_lists_supported(tmp_path: Path) -> None:
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(IngestError, match="unsupported file type") as info:
+        load(path)
+    for ext in SUPPORTED_EXTENSIONS:
+        assert ext in str(info.value)
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="^no such file"):
+        load(tmp_path / "nope.md")
+
+
+def test_size_cap(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text("word " * 1000)
+    with pytest.raises(IngestError, match="file too large"):
+        load(path, max_bytes=100)
+
+
+def test_markdown_sections_keep_headings(tmp_path: Path) -> None:
+    path = tmp_path / "guide.md"
+    path.write_text(
+        "# Widget Guide\n\nIntro text.\n\n## Install\n\nRun the installer.\n\n```\n# not a heading\n```\n\n"
+        "## Remove\n\nDelete the folder.\n"
+    )
+    doc = load(path)
+    assert doc.title == "Widget Guide"
+    assert [(s.heading, s.text.split("\n")[0]) for s in doc.sections] == [
+        ("Widget Guide", "Intro text."),
+        ("Install", "Run the installer."),
+        ("Remove", "Delete the folder."),
+    ]
+    assert "# not a heading" in doc.sections[1].text
+
+
+def test_split_markdown_without_headings() -> None:
+    title, sections = split_markdown("just text\n\nmore")
+    assert title is None and len(sections) == 1 and sections[0].heading is None
+
+
+NAV_HTML = """<html><head><title>Returns policy</title><style>.x{color:red}</style></head><body>
+<header><div>SITEBANNER Acme shop</div></header>
+<nav><ul><li><a href="/">MENUHOME</a></li><li><a href="/about">MENUABOUT</a></li><li><a href="/c">MENUCONTACT</a></li></ul></nav>
+<main><article><h1>Returns policy</h1>
+<p>You can return any unused item within thirty days of delivery for a full refund to the original payment method.</p>
+<h2>Damaged items</h2>
+<p>If an item arrives damaged, send us a photo within seven days and we will replace it at no cost to you.</p>
+</article></main>
+<aside>SIDEBARPROMO buy more</aside>
+<footer>FOOTERCOPY 2024 Acme</footer><script>var TRACKER = 1;</script></body></html>"""
+
+
+def test_html_main_text_without_menus(tmp_path: Path) -> None:
+    path = tmp_path / "returns.html"
+    path.write_text(NAV_HTML)
+    doc = load(path)
+    assert doc.title == "Returns policy"
+    assert "thirty days" in doc.text and "photo within seven days" in doc.text
+    for junk in ("MENUHOME", "MENUABOUT", "FOOTERCOPY", "TRACKER", "SIDEBARPROMO", "SITEBANNER", "color:red"):
+        assert junk not in doc.text
+    assert any(s.heading == "Damaged items" for s in doc.sections)
+
+
+def test_html_fallback_parser_drops_menus() -> None:
+    from bs4 import BeautifulSoup
+
+    from retrieval.loaders import _html_sections_bs4
+
+    sections = _html_sections_bs4(BeautifulSoup(NAV_HTML, "html.parser"))
+    text = "\n".join(s.text for s in sections)
+    assert "thirty days" in text and "MENUHOME" not in text and "FOOTERCOPY" not in text
+    assert [s.heading for s in sections] == ["Returns policy", "Damaged items"]
+
+
+def test_pdf_pages_kept(tmp_path: Path) -> None:
+    path = write_pdf(tmp_path / "manual.pdf", ["Page one talks about batteries.", "Page two covers chargers."],
+                     title="Device Manual")
+    doc = load(path)
+    assert doc.title == "Device Manual"
+    assert [(s.page, "batteries" in s.text, "chargers" in s.text) for s in doc.sections] == [
+        (1, True, False), (2, False, True)]
+    assert doc.mime == "application/pdf"
+
+
+def test_pdf_without_text(tmp_path: Path) -> None:
+    path = write_pdf(tmp_path / "scan.pdf", ["", ""])
+    with pytest.raises(IngestError, match=r"no text found \(scanned PDF\?\)"):
+        load(path)
+
+
+def test_corrupt_pdf(tmp_path: Path) -> None:
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage garbage\n")
+    with pytest.raises(IngestError, match="^not a readable PDF"):
+        load(path)
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    plain = write_pdf(tmp_path / "plain.pdf", ["Secret plans for the launch."])
+    writer = PdfWriter(clone_from=PdfReader(str(plain)))
+    writer.encrypt(user_password="hunter2", owner_password="owner")
+    locked = tmp_path / "locked.pdf"
+    with open(locked, "wb") as handle:
+        writer.write(handle)
+    with pytest.raises(IngestError, match="^encrypted PDF"):
+        load(locked)
+
+
+def test_docx_headings_and_tables(tmp_path: Path) -> None:
+    path = write_docx(
+        tmp_path / "handbook.docx",
+        [("Title", "Staff Handbook"), ("", "Welcome aboard."), ("Heading 1", "Holidays"),
+         ("", "Everyone gets 25 days of paid leave."), ("Heading 2", "Sick days"), ("", "Tell your manager.")],
+        table=[["Plan", "Days"], ["Basic", "25"]],
+    )
+    doc = load(path)
+    assert doc.title == "Staff Handbook"
+    by_heading = {s.heading: s.text for s in doc.sections}
+    assert by_heading["Staff Handbook"] == "Welcome aboard."
+    assert "25 days" in by_heading["Holidays"]
+    assert "Plan | Days" in by_heading["Sick days"] and "Basic | 25" in by_heading["Sick days"]
+
+
+def test_corrupt_docx(tmp_path: Path) -> None:
+    path = tmp_path / "bad.docx"
+    path.write_bytes(b"this is not a zip file")
+    with pytest.raises(IngestError, match="^not a readable DOCX"):
+        load(path)
+
+
+def test_unreachable_url() -> None:
+    with pytest.raises(IngestError, match="^could not fetch URL"):
+        load("http://127.0.0.1:9/nothing-listens-here", timeout=2)
+
+
+def test_iter_sources_expands_folders(tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    (root / "sub").mkdir(parents=True)
+    (root / ".git").mkdir()
+    for name in ("b.md", "a.txt", "sub/c.html", "_draft.md", ".hidden.txt", "image.png", ".git/x.txt"):
+        (root / name).write_text("x")
+    got = [Path(p).relative_to(root.resolve()).as_posix() for p in iter_sources([root])]
+    assert got == ["a.txt", "b.md", "sub/c.html"]
+    missing = str(tmp_path / "missing.md")
+    assert iter_sources([missing, "https://example.org/x"]) == [missing, "https://example.org/x"]
+
+
+@pytest.fixture()
+def web(tmp_path: Path):
+    """A real local HTTP server: an HTML page, a PDF, a redirect, an oversized body and a 404."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pdf_bytes = write_pdf(tmp_path / "served.pdf", ["Served PDF about lanterns."]).read_bytes()
+    routes = {
+        "/page": ("text/html; charset=utf-8", NAV_HTML.encode()),
+        "/files/guide.pdf": ("application/pdf", pdf_bytes),
+        "/notes": ("text/plain", b"Plain notes about kettles."),
+        "/big": ("text/plain", b"x" * 5000),
+        "/image": ("image/png", b"\x89PNG...."),
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", "/page")
+                self.end_headers()
+                return
+            if self.path not in routes:
+                self.send_error(404)
+                return
+            ctype, body = routes[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_urls_by_content_type(web: str) -> None:
+    page = load(f"{web}/moved")  # redirects are followed; the source stays as given
+    assert page.source == f"{web}/moved" and page.title == "Returns policy"
+    assert "thirty days" in page.text and "MENUHOME" not in page.text
+    pdf = load(f"{web}/files/guide.pdf")
+    assert pdf.sections[0].page == 1 and "lanterns" in pdf.text and pdf.mime == "application/pdf"
+    assert load(f"{web}/notes").text == "Plain notes about kettles."
+
+
+def test_url_errors(web: str) -> None:
+    with pytest.raises(IngestError, match="^could not fetch URL: HTTP 404"):
+        load(f"{web}/missing")
+    with pytest.raises(IngestError, match="^could not fetch URL: response too large"):
+        load(f"{web}/big", max_bytes=1000)
+    with pytest.raises(IngestError, match="^unsupported content type 'image/png'"):
+        load(f"{web}/image")
+
+
+def test_extracted_html_tidy_keeps_code() -> None:
+    from retrieval.loaders import _tidy_extracted
+
+    text = "Orders **placed\n        and paid** today.\n\n```\ndef f():\n    return 1\n```\n- item"
+    assert _tidy_extracted(text) == "Orders placed and paid today.\n\n```\ndef f():\n    return 1\n```\n- item"

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.config import Settings
-from bot.grounding import Support, assess, strip_citations
+from bot.grounding import Support, assess, content_words, strip_citations
+from bot.memory import Context, Memory
+from bot.sentiment import FrustrationPolicy, SentimentScorer, is_frustrated
 from bot.store import Store
 from bot.types import (
     Answer,
@@ -50,6 +52,10 @@ _FOLLOW_UP = re.compile(
 # A generated answer must be at least this well supported by its passages, else the
 # extractive answer (sentences taken from the passages themselves) is used instead.
 MIN_SUPPORT = 0.55
+# Cosine (MiniLM) of question↔best passage and question↔answer mapped to 0..1 around these
+# midpoints: on-topic passages score ≳ 0.5, passages that merely share words ≲ 0.4.
+EVIDENCE_MID, EVIDENCE_WIDTH = 0.45, 0.05
+RELEVANCE_MID, RELEVANCE_WIDTH = 0.42, 0.06
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,9 @@ class Assistant:
         self._generator: Generator | None = None
         self._generator_lock = asyncio.Lock()
         self.extractive = ExtractiveGenerator(similarity=embedder.similarity)
+        self.memory = Memory(store, embedder.encode, settings.history_turns)
+        self.sentiment = SentimentScorer()
+        self.frustration = FrustrationPolicy(settings.frustration_below, settings.frustration_run)
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
@@ -147,12 +156,15 @@ class Assistant:
             yield FinalEvent(self._error_answer(question, problem, started))
             return
         text = question.text.strip()
-        history = await self._history(question)
+        await self.memory.learn(question)
+        context = await self.memory.context(question)
+        history = context.history
         yield StatusEvent("retrieving")
         threshold = await self._threshold(question.scope)
-        hits = await self.search(question.scope, self._search_query(text, history), self.settings.top_k)
+        found = await self.search(question.scope, self._search_query(text, history), 2 * self.settings.top_k)
+        hits = personalise(found, context.facts)[: self.settings.top_k]
         passages = [Passage(n=i + 1, title=h.title, text=h.text) for i, h in enumerate(hits)]
-        prompt = Prompt(question=text, passages=passages, history=history)
+        prompt = Prompt(question=text, passages=passages, history=history, **prompt_memory(context))
         evidence = self._retrieval_evidence(text, hits)
 
         yield StatusEvent("generating")
@@ -182,26 +194,31 @@ class Assistant:
                 error = "the language model did not answer in time" if timed_out else str(exc)
                 log.warning("generation failed: %s", error)
                 gens = []
-            candidates = await self._judge(gens, passages, evidence)
+            candidates = await self._judge(text, gens, passages, evidence)
             best = self._pick(candidates)
         if hits and (best is None or not self._trustworthy(best)):
             fallback = await self.extractive.generate(prompt, self._params())
-            judged = (await self._judge([fallback], passages, evidence))[0]
+            judged = (await self._judge(text, [fallback], passages, evidence))[0]
             candidates.append(judged)
             best = judged
 
         answer = self._finish(question, text, hits, best, candidates, threshold, started, error)
+        mood = await asyncio.to_thread(self.sentiment.score, text)
         answer_id = await self.store.record_exchange(
             scope=question.scope, user=question.user, channel=question.channel,
             conversation=question.conversation, question=text, external_id=question.message_id,
+            sentiment=mood,
             answer={
-                "text": answer.text, "citations": [c.as_dict() for c in answer.citations],
+                "text": answer.text, "citations": [c.record() for c in answer.citations],
+                "closest": [c.record() for c in answer.closest],
                 "confidence": answer.confidence, "refused": answer.refused,
                 "backend": answer.backend, "latency_ms": answer.latency_ms,
                 "candidates": [vars(c) for c in answer.candidates],
             },
         )
-        yield FinalEvent(_with_id(answer, answer_id))
+        escalated = await self._flag(question, answer, answer_id)
+        await self.memory.compact(question)
+        yield FinalEvent(replace(answer, answer_id=answer_id, escalated=escalated))
 
     # --- steps ---------------------------------------------------------------------------------
     def _check(self, text: str) -> str | None:
@@ -215,11 +232,25 @@ class Assistant:
             )
         return None
 
-    async def _history(self, question: Question) -> list[Turn]:
-        if not question.conversation:
-            return []
-        rows = await self.store.recent_turns(question.conversation, self.settings.history_turns)
-        return [Turn(r.role, r.content) for r in rows]
+    async def _flag(self, question: Question, answer: Answer, answer_id: int) -> bool:
+        """Flag low-confidence answers and frustrated users for moderators; True = escalated."""
+        if answer.refused and not answer.error:
+            await self.store.add_flag(
+                "low_confidence", question.scope, user=question.user, answer_id=answer_id,
+                channel=question.channel, message_id=question.message_id,
+                note=f"confidence {answer.confidence:.2f}",
+            )
+        run = self.frustration.run_length
+        recent = await self.store.recent_sentiments(question.scope, question.user, run + 1)
+        # flag once per streak: the newest `run` are negative and the one before them is not
+        if is_frustrated(recent, self.frustration) and not is_frustrated(recent[1:], self.frustration):
+            await self.store.add_flag(
+                "frustrated", question.scope, user=question.user, answer_id=answer_id,
+                channel=question.channel, message_id=question.message_id,
+                note=f"{run} negative messages in a row",
+            )
+            return True
+        return False
 
     async def _threshold(self, scope: str) -> float:
         custom = (await self.store.get_guild_settings(scope)).threshold
@@ -238,6 +269,7 @@ class Assistant:
             max_new_tokens=self.settings.max_new_tokens,
             temperature=self.settings.temperature if n > 1 else 0.0,
             n=n,
+            stop=("<passage", "</passage"),  # small models sometimes echo the data markers
         )
 
     def _retrieval_evidence(self, question: str, hits: list[Hit]) -> float:
@@ -247,23 +279,33 @@ class Assistant:
         best = max((h.dense for h in hits if h.dense is not None), default=None)
         if best is None:
             best = max(self.embedder.similarity(question, [hits[0].text]))
-        return _squash(best, mid=0.38, width=0.08)
+        return _squash(best, mid=EVIDENCE_MID, width=EVIDENCE_WIDTH)
 
     async def _judge(
-        self, gens: list[Generation], passages: list[Passage], evidence: float
+        self, question: str, gens: list[Generation], passages: list[Passage], evidence: float
     ) -> list[Judged]:
         texts = [p.text for p in passages]
-        supports = await asyncio.to_thread(
-            lambda: [assess(g.text, texts, self.embedder.similarity) for g in gens]
-        )
+
+        def measure() -> list[tuple[Support, float]]:
+            out = []
+            for g in gens:
+                support = assess(g.text, texts, self.embedder.similarity)
+                body = strip_citations(g.text)
+                relevance = self.embedder.similarity(question, [body])[0] if body else 0.0
+                out.append((support, relevance))
+            return out
+
+        measured = await asyncio.to_thread(measure)
         agree = agreement([g.text for g in gens]) if len(gens) > 1 else None
         judged = []
-        for g, s in zip(gens, supports):
+        for g, (s, relevance) in zip(gens, measured):
             if g.cited and not s.cited:
                 s = Support(s.score, s.weakest, g.cited, s.abstained)
+            # the passage must match the question AND the answer must address the question
+            matched = math.sqrt(evidence * _squash(relevance, mid=RELEVANCE_MID, width=RELEVANCE_WIDTH))
             lp = g.mean_logprob
             conf = combine(
-                retrieval=evidence,
+                retrieval=matched,
                 generation=logprob_confidence(lp) if lp is not None else None,
                 support=0.0 if s.abstained else s.score,
                 agreement=agree,
@@ -331,7 +373,7 @@ def retrieval_config(settings: Settings) -> RetrievalConfig:
         chunk_tokens=settings.chunk_tokens,
         overlap_tokens=settings.overlap_tokens,
         ann_threshold=settings.ann_threshold,
-        reranker_model=settings.reranker_model,
+        reranker_path=settings.reranker_model,
     )
 
 
@@ -381,5 +423,20 @@ def _citation(n: int, hit: Hit) -> Citation:
     )
 
 
-def _with_id(answer: Answer, answer_id: int) -> Answer:
-    return replace(answer, answer_id=answer_id)
+def personalise(hits: list[Hit], facts: list[str]) -> list[Hit]:
+    """Prefer passages that mention what the user told us about themselves (plan, OS, ...)."""
+    terms = set().union(*(content_words(f) for f in facts)) - {"you", "use", "plan", "are"} if facts else set()
+    if not terms:
+        return hits
+
+    def boosted(item: tuple[int, Hit]) -> float:
+        rank, hit = item
+        mentions = len(terms & content_words(hit.text))
+        return (1.0 / (rank + 2)) * (1.0 + 0.5 * min(2, mentions))
+
+    return [h for _, h in sorted(enumerate(hits), key=boosted, reverse=True)]
+
+
+def prompt_memory(context: Context) -> dict[str, object]:
+    """Prompt fields carrying the conversation summary and the user's stated facts."""
+    return {"memory": context.summary, "profile": tuple(context.facts)}

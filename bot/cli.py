@@ -49,10 +49,10 @@ def main_options(
     generator: Annotated[Optional[str], typer.Option(help="local | openai | extractive | llamacpp")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log details to stderr")] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)  # some libraries force their own logger to DEBUG on import
     if not verbose:
         _quiet_libraries()
     try:
@@ -68,6 +68,7 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # library progress bars (e.g. GGUF conversion)
     for name in ("transformers", "sentence_transformers", "httpx", "faiss", "bm25s", "discord"):
         logging.getLogger(name).setLevel(logging.ERROR)
     try:

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     generation_timeout_s: float = Field(180.0, gt=0)
 
     # --- answering ---------------------------------------------------------------------------
-    threshold: float = Field(0.35, ge=0.0, le=1.0, description="confidence below this refuses")
+    threshold: float = Field(0.65, ge=0.0, le=1.0, description="confidence below this refuses")
     history_turns: int = Field(6, ge=0, le=50)
     max_question_chars: int = Field(4000, ge=16)
     frustration_below: float = Field(-0.3, ge=-1.0, le=0.0, description="VADER score counted negative")

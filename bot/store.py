@@ -5,8 +5,10 @@ side versions its own tables in `schema_migrations` under its component name.
 """
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -133,6 +135,10 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE messages ADD COLUMN sentiment REAL;
     """,
+    # 3: the closest sources shown with a refusal, kept for the "Sources" button
+    """
+    ALTER TABLE answers ADD COLUMN closest TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 
 
@@ -176,6 +182,7 @@ class AnswerRow:
     user: str | None
     channel: str | None
     created_at: str
+    closest: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -215,6 +222,20 @@ class Store:
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
+        # One connection is shared by every coroutine: transactions must not interleave.
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Serialised write transaction: committed on success, rolled back on any error."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.rollback()
+                raise
+            await self._db.commit()
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -265,13 +286,13 @@ class Store:
         reply_to: int | None = None,
         external_id: str | None = None,
     ) -> int:
-        cur = await self._db.execute(
-            "INSERT INTO messages (scope, channel, conversation, user, role, content, created_at,"
-            " reply_to, answer_id, external_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (scope, channel, conversation, user, role, content, now_iso(), reply_to, answer_id,
-             external_id),
-        )
-        await self._db.commit()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO messages (scope, channel, conversation, user, role, content, created_at,"
+                " reply_to, answer_id, external_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (scope, channel, conversation, user, role, content, now_iso(), reply_to, answer_id,
+                 external_id),
+            )
         return int(cur.lastrowid or 0)
 
     async def recent_turns(self, conversation: str, limit: int) -> list[TurnRow]:
@@ -301,15 +322,15 @@ class Store:
         user: str | None = None,
         channel: str | None = None,
     ) -> int:
-        cur = await self._db.execute(
-            "INSERT INTO answers (scope, question, text, citations, confidence, refused, escalated,"
-            " backend, latency_ms, candidates, user, channel, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (scope, question, text, json.dumps(list(citations)), confidence, int(refused),
-             int(escalated), backend, latency_ms, json.dumps(list(candidates)), user, channel,
-             now_iso()),
-        )
-        await self._db.commit()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO answers (scope, question, text, citations, confidence, refused, escalated,"
+                " backend, latency_ms, candidates, user, channel, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (scope, question, text, json.dumps(list(citations)), confidence, int(refused),
+                 int(escalated), backend, latency_ms, json.dumps(list(candidates)), user, channel,
+                 now_iso()),
+            )
         return int(cur.lastrowid or 0)
 
     async def record_exchange(
@@ -326,33 +347,28 @@ class Store:
     ) -> int:
         """Store question, answer row and the assistant turn in one transaction; returns answer id."""
         ts = now_iso()
-        await self._db.execute("BEGIN")
-        try:
-            cur = await self._db.execute(
+        async with self._tx() as db:
+            cur = await db.execute(
                 "INSERT INTO messages (scope, channel, conversation, user, role, content,"
                 " created_at, external_id, sentiment) VALUES (?,?,?,?, 'user', ?,?,?,?)",
                 (scope, channel, conversation, user, question, ts, external_id, sentiment),
             )
             question_id = cur.lastrowid
-            cur = await self._db.execute(
+            cur = await db.execute(
                 "INSERT INTO answers (scope, question, text, citations, confidence, refused,"
-                " escalated, backend, latency_ms, candidates, user, channel, created_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " escalated, backend, latency_ms, candidates, user, channel, created_at, closest)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (scope, question, answer["text"], json.dumps(answer["citations"]),
                  answer["confidence"], int(answer["refused"]), int(answer.get("escalated", False)),
                  answer["backend"], answer["latency_ms"], json.dumps(answer.get("candidates", [])),
-                 user, channel, ts),
+                 user, channel, ts, json.dumps(answer.get("closest", []))),
             )
             answer_id = int(cur.lastrowid or 0)
-            await self._db.execute(
+            await db.execute(
                 "INSERT INTO messages (scope, channel, conversation, user, role, content,"
                 " created_at, reply_to, answer_id) VALUES (?,?,?,?, 'assistant', ?,?,?,?)",
                 (scope, channel, conversation, user, answer["text"], ts, question_id, answer_id),
             )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
         return answer_id
 
     async def get_answer(self, answer_id: int) -> AnswerRow | None:
@@ -365,7 +381,7 @@ class Store:
             citations=json.loads(r["citations"]), confidence=r["confidence"],
             refused=bool(r["refused"]), escalated=bool(r["escalated"]), backend=r["backend"],
             latency_ms=r["latency_ms"], candidates=json.loads(r["candidates"]), user=r["user"],
-            channel=r["channel"], created_at=r["created_at"],
+            channel=r["channel"], created_at=r["created_at"], closest=json.loads(r["closest"]),
         )
 
     # --- feedback and flags ----------------------------------------------------------------------
@@ -374,13 +390,13 @@ class Store:
     ) -> None:
         if value not in (-1, 1):
             raise ValueError("feedback value must be +1 or -1")
-        await self._db.execute(
-            "INSERT INTO feedback (answer_id, user, value, comment, created_at) VALUES (?,?,?,?,?)"
-            " ON CONFLICT (answer_id, user) DO UPDATE SET value = excluded.value,"
-            " comment = excluded.comment, created_at = excluded.created_at",
-            (answer_id, user, value, comment, now_iso()),
-        )
-        await self._db.commit()
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO feedback (answer_id, user, value, comment, created_at) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (answer_id, user) DO UPDATE SET value = excluded.value,"
+                " comment = excluded.comment, created_at = excluded.created_at",
+                (answer_id, user, value, comment, now_iso()),
+            )
 
     async def feedback_for(self, answer_id: int) -> dict[str, int]:
         async with self._db.execute(
@@ -400,12 +416,12 @@ class Store:
         channel: str | None = None,
         note: str | None = None,
     ) -> int:
-        cur = await self._db.execute(
-            "INSERT INTO flags (scope, kind, answer_id, message_id, channel, user, note, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            (scope, kind, answer_id, message_id, channel, user, note, now_iso()),
-        )
-        await self._db.commit()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO flags (scope, kind, answer_id, message_id, channel, user, note, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (scope, kind, answer_id, message_id, channel, user, note, now_iso()),
+            )
         return int(cur.lastrowid or 0)
 
     async def list_flags(
@@ -430,12 +446,12 @@ class Store:
         ]
 
     async def resolve_flag(self, scope: str, flag_id: int, resolved_by: str) -> bool:
-        cur = await self._db.execute(
-            "UPDATE flags SET status = 'resolved', resolved_by = ?, resolved_at = ?"
-            " WHERE id = ? AND scope = ? AND status = 'open'",
-            (resolved_by, now_iso(), flag_id, scope),
-        )
-        await self._db.commit()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE flags SET status = 'resolved', resolved_by = ?, resolved_at = ?"
+                " WHERE id = ? AND scope = ? AND status = 'open'",
+                (resolved_by, now_iso(), flag_id, scope),
+            )
         return cur.rowcount > 0
 
     # --- moderation logs -------------------------------------------------------------------------
@@ -490,20 +506,19 @@ class Store:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         current.update(changes)
         updated = GuildSettings(**current)
-        await self._db.execute(
-            "INSERT INTO guild_settings (scope, data) VALUES (?, ?)"
-            " ON CONFLICT (scope) DO UPDATE SET data = excluded.data",
-            (scope, json.dumps(asdict(updated))),
-        )
-        await self._db.commit()
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO guild_settings (scope, data) VALUES (?, ?)"
+                " ON CONFLICT (scope) DO UPDATE SET data = excluded.data",
+                (scope, json.dumps(asdict(updated))),
+            )
         return updated
 
     # --- privacy -----------------------------------------------------------------------------------
     async def forget_user(self, scope: str, user: str) -> dict[str, int]:
         """Delete a user's messages, answers to them, feedback and flags in one scope."""
         counts: dict[str, int] = {}
-        await self._db.execute("BEGIN")
-        try:
+        async with self._tx() as db:
             for table, sql, args in (
                 ("quiz_attempts", "DELETE FROM quiz_attempts WHERE user = ? AND scope = ?", (user, scope)),
                 ("quiz_reviews", "DELETE FROM quiz_reviews WHERE user = ? AND scope = ?", (user, scope)),
@@ -515,21 +530,17 @@ class Store:
                 ("messages", "DELETE FROM messages WHERE user = ? AND scope = ?", (user, scope)),
                 ("answers", "DELETE FROM answers WHERE user = ? AND scope = ?", (user, scope)),
             ):
-                cur = await self._db.execute(sql, args)
+                cur = await db.execute(sql, args)
                 counts[table] = cur.rowcount
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
         return counts
 
     # --- remembered facts about a user -------------------------------------------------------------
     async def add_fact(self, scope: str, user: str, fact: str) -> bool:
-        cur = await self._db.execute(
-            "INSERT OR IGNORE INTO user_facts (scope, user, fact, created_at) VALUES (?,?,?,?)",
-            (scope, user, fact, now_iso()),
-        )
-        await self._db.commit()
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO user_facts (scope, user, fact, created_at) VALUES (?,?,?,?)",
+                (scope, user, fact, now_iso()),
+            )
         return cur.rowcount > 0
 
     async def facts(self, scope: str, user: str) -> list[str]:
@@ -539,10 +550,14 @@ class Store:
             return [r["fact"] for r in await cur.fetchall()]
 
     async def replace_fact(self, scope: str, user: str, old: str, new: str) -> None:
-        await self._db.execute(
-            "DELETE FROM user_facts WHERE scope = ? AND user = ? AND fact = ?", (scope, user, old)
-        )
-        await self.add_fact(scope, user, new)
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM user_facts WHERE scope = ? AND user = ? AND fact = ?", (scope, user, old)
+            )
+            await db.execute(
+                "INSERT OR IGNORE INTO user_facts (scope, user, fact, created_at) VALUES (?,?,?,?)",
+                (scope, user, new, now_iso()),
+            )
 
     # --- conversation summaries ------------------------------------------------------------------------
     async def conversation_messages(
@@ -565,14 +580,14 @@ class Store:
     async def save_summary(
         self, conversation: str, scope: str, user: str | None, summary: str, upto: int
     ) -> None:
-        await self._db.execute(
-            "INSERT INTO memory_summaries (conversation, scope, user, summary, upto_message_id,"
-            " updated_at) VALUES (?,?,?,?,?,?) ON CONFLICT (conversation) DO UPDATE SET"
-            " summary = excluded.summary, upto_message_id = excluded.upto_message_id,"
-            " updated_at = excluded.updated_at",
-            (conversation, scope, user, summary, upto, now_iso()),
-        )
-        await self._db.commit()
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO memory_summaries (conversation, scope, user, summary, upto_message_id,"
+                " updated_at) VALUES (?,?,?,?,?,?) ON CONFLICT (conversation) DO UPDATE SET"
+                " summary = excluded.summary, upto_message_id = excluded.upto_message_id,"
+                " updated_at = excluded.updated_at",
+                (conversation, scope, user, summary, upto, now_iso()),
+            )
 
     # --- sentiment -------------------------------------------------------------------------------------
     async def recent_sentiments(self, scope: str, user: str, limit: int) -> list[float | None]:
@@ -587,16 +602,16 @@ class Store:
     async def add_quiz_items(self, scope: str, created_by: str | None, items: Sequence[dict[str, Any]]) -> list[int]:
         ids: list[int] = []
         ts = now_iso()
-        for it in items:
-            cur = await self._db.execute(
-                "INSERT INTO quiz_items (scope, topic, kind, question, choices, answer, explanation,"
-                " source, chunk_id, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (scope, it.get("topic", ""), it["kind"], it["question"], json.dumps(it.get("choices", [])),
-                 it["answer"], it.get("explanation", ""), it.get("source", ""), it.get("chunk_id"),
-                 created_by, ts),
-            )
-            ids.append(int(cur.lastrowid or 0))
-        await self._db.commit()
+        async with self._tx() as db:
+            for it in items:
+                cur = await db.execute(
+                    "INSERT INTO quiz_items (scope, topic, kind, question, choices, answer, explanation,"
+                    " source, chunk_id, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (scope, it.get("topic", ""), it["kind"], it["question"], json.dumps(it.get("choices", [])),
+                     it["answer"], it.get("explanation", ""), it.get("source", ""), it.get("chunk_id"),
+                     created_by, ts),
+                )
+                ids.append(int(cur.lastrowid or 0))
         return ids
 
     async def quiz_item(self, scope: str, item_id: int) -> dict[str, Any] | None:
@@ -614,23 +629,18 @@ class Store:
         self, scope: str, user: str, item_id: int, response: str, score: float, verdict: str,
         box: int, due_at: str,
     ) -> int:
-        await self._db.execute("BEGIN")
-        try:
-            cur = await self._db.execute(
+        async with self._tx() as db:
+            cur = await db.execute(
                 "INSERT INTO quiz_attempts (item_id, scope, user, response, score, verdict, created_at)"
                 " VALUES (?,?,?,?,?,?,?)",
                 (item_id, scope, user, response, score, verdict, now_iso()),
             )
-            await self._db.execute(
+            await db.execute(
                 "INSERT INTO quiz_reviews (scope, user, item_id, box, due_at) VALUES (?,?,?,?,?)"
                 " ON CONFLICT (scope, user, item_id) DO UPDATE SET box = excluded.box,"
                 " due_at = excluded.due_at",
                 (scope, user, item_id, box, due_at),
             )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
         return int(cur.lastrowid or 0)
 
     async def review_box(self, scope: str, user: str, item_id: int) -> int | None:

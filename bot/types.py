@@ -35,6 +35,10 @@ class Citation:
             "chunk_id": self.chunk_id,
         }
 
+    def record(self) -> dict[str, object]:
+        """What the store keeps: enough to show the passage again after a restart."""
+        return {**self.as_dict(), "document_id": self.document_id, "heading": self.heading, "text": self.text}
+
 
 @dataclass(frozen=True)
 class Candidate:

@@ -41,9 +41,45 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS]
 
 
+_TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def linearize_tables(text: str) -> str:
+    """Markdown table rows → one paragraph each, "Header: value; Header: value."
+
+    A row of a table is a self-contained fact ("United Kingdom | DPD | 3 to 6 days"); with its
+    column names it reads as a sentence the extractive answer can quote on its own.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    header: list[str] | None = None
+    for i, line in enumerate(lines):
+        row = _TABLE_ROW.match(line)
+        if not row:
+            header = None
+            out.append(line)
+            continue
+        if _TABLE_RULE.match(line):
+            continue
+        cells = [c.strip() for c in row.group(1).split("|")]
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if header is None and _TABLE_RULE.match(following):
+            header = cells
+            continue
+        if header and len(header) == len(cells):
+            fact = "; ".join(f"{h}: {c}" for h, c in zip(header, cells) if c)
+        else:
+            fact = ", ".join(c for c in cells if c)
+        out.append(f"\n{fact.rstrip('.')}.\n")
+    return "\n".join(out)
+
+
 def split_sentences(text: str) -> list[str]:
     pieces: list[str] = []
     carry = ""
+    if "|" in text:
+        text = linearize_tables(text)
     for part in _SENTENCE_END.split(text):
         if part is None:
             continue

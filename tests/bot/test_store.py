@@ -20,7 +20,7 @@ async def test_migrations_are_idempotent_and_wal(tmp_path: Path) -> None:
     await store.close()
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("SELECT version FROM schema_migrations WHERE component='bot' ORDER BY version").fetchall() == [(1,), (2,)]
+    assert con.execute("SELECT version FROM schema_migrations WHERE component='bot' ORDER BY version").fetchall() == [(1,), (2,), (3,)]
 
 
 async def test_exchange_memory_and_answer_roundtrip(tmp_path: Path) -> None:
@@ -79,4 +79,20 @@ async def test_guild_settings_defaults_and_updates(tmp_path: Path) -> None:
         assert "colour" in str(exc)
     else:
         raise AssertionError("unknown setting accepted")
+    await store.close()
+
+
+async def test_concurrent_writers_do_not_interleave_transactions(tmp_path: Path) -> None:
+    """Many answers recorded at once on the one shared connection: none lost, none mixed."""
+    import asyncio
+
+    store = await Store.open(tmp_path / "db.sqlite")
+    writes = asyncio.gather(*(_exchange(store, user=f"u{i}", conv=f"c{i}") for i in range(25)),
+                            *(store.add_flag("reported", "guild:1", user=f"u{i}") for i in range(10)))
+    ids = await asyncio.wait_for(writes, timeout=60)  # interleaved transactions would hang or fail
+    assert len(set(ids[:25])) == 25
+    for i in range(25):
+        turns = await store.recent_turns(f"c{i}", 10)
+        assert [t.role for t in turns] == ["user", "assistant"]
+    assert len(await store.list_flags("guild:1", limit=100)) == 10
     await store.close()

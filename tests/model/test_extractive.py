@@ -71,3 +71,14 @@ def test_sentence_split_keeps_abbreviations():
 def test_lexical_scores_bounded():
     scores = lexical_scores("refunds issued", ["Refunds are issued.", "Nothing here.", ""])
     assert all(0.0 <= s <= 1.0 for s in scores) and scores[0] > scores[1] == 0.0
+
+
+def test_table_rows_become_self_contained_sentences() -> None:
+    from model.textutil import split_sentences
+
+    text = ("Costs below.\n\n| Region | Carrier | Time |\n|---|---|---|\n"
+            "| Netherlands | PostNL | 1 to 2 days |\n| United Kingdom | DPD | 3 to 6 days |\nAfter the table.")
+    assert split_sentences(text) == [
+        "Costs below.", "Region: Netherlands; Carrier: PostNL; Time: 1 to 2 days.",
+        "Region: United Kingdom; Carrier: DPD; Time: 3 to 6 days.", "After the table.",
+    ]

@@ -1,0 +1,1 @@
+"""Discord front end (discord.py): client, cogs, views and rendering."""

@@ -19,8 +19,10 @@ from typing import TypeVar
 from bot.config import Settings
 from bot.grounding import Support, assess, content_words, strip_citations
 from bot.memory import Context, Memory
+from bot import safety
 from bot.sentiment import FrustrationPolicy, SentimentScorer, is_frustrated
 from bot.store import Store
+from bot.tutor import Tutor
 from bot.types import (
     Answer,
     AnswerEvent,
@@ -49,6 +51,14 @@ _FOLLOW_UP = re.compile(
     r"there|one|ones)\b",
     re.IGNORECASE,
 )
+EXPLAIN_LEVELS = {
+    "beginner": "Explain the topic simply for a beginner, in 2-4 short sentences, using only the "
+    "passages. Define any term you use. Cite passages like [1].",
+    "intermediate": "Explain the topic for a learner who knows the basics, in one short paragraph, "
+    "using only the passages, with an example if they give one. Cite passages like [1].",
+    "advanced": "Explain the topic precisely and completely, using only the passages: details, "
+    "edge cases and examples they give. Cite passages like [1].",
+}
 # A generated answer must be at least this well supported by its passages, else the
 # extractive answer (sentences taken from the passages themselves) is used instead.
 MIN_SUPPORT = 0.55
@@ -87,6 +97,7 @@ class Assistant:
         self.memory = Memory(store, embedder.encode, settings.history_turns)
         self.sentiment = SentimentScorer()
         self.frustration = FrustrationPolicy(settings.frustration_below, settings.frustration_run)
+        self.tutor = Tutor(store, self.search, embedder.similarity)
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
@@ -123,7 +134,8 @@ class Assistant:
         progress: Callable[[str, int, int], None] | None = None,
     ) -> IngestReport:
         kb = self.kbs.get(scope)
-        return await asyncio.to_thread(kb.ingest, list(sources), added_by=added_by, progress=progress)
+        report = await asyncio.to_thread(kb.ingest, list(sources), added_by=added_by, progress=progress)
+        return await safety.flag_injections(self.store, scope, report, added_by)
 
     async def list_documents(self, scope: str) -> list[DocumentInfo]:
         return await asyncio.to_thread(self.kbs.get(scope).list_documents)
@@ -141,6 +153,12 @@ class Assistant:
         return await self.store.forget_user(scope, user)
 
     # --- answering -------------------------------------------------------------------------------
+    def explain(self, topic: str, level: str, question: Question) -> AsyncIterator[AnswerEvent]:
+        """A grounded explanation of `topic` for a learner at `level` (see EXPLAIN_LEVELS)."""
+        if level not in EXPLAIN_LEVELS:
+            level = "beginner"
+        return self.ask(replace(question, text=topic), instruction=EXPLAIN_LEVELS[level])
+
     async def answer(self, question: Question) -> Answer:
         final: Answer | None = None
         async for event in self.ask(question):
@@ -149,7 +167,8 @@ class Assistant:
         assert final is not None
         return final
 
-    async def ask(self, question: Question) -> AsyncIterator[AnswerEvent]:
+    async def ask(self, question: Question, *, instruction: str | None = None) -> AsyncIterator[AnswerEvent]:
+        """Answer `question`; `instruction` turns it into another grounded task (e.g. explain)."""
         started = time.perf_counter()
         problem = self._check(question.text)
         if problem:
@@ -164,7 +183,10 @@ class Assistant:
         found = await self.search(question.scope, self._search_query(text, history), 2 * self.settings.top_k)
         hits = personalise(found, context.facts)[: self.settings.top_k]
         passages = [Passage(n=i + 1, title=h.title, text=h.text) for i, h in enumerate(hits)]
-        prompt = Prompt(question=text, passages=passages, history=history, **prompt_memory(context))
+        prompt = Prompt(
+            question=text, passages=passages, history=history, **prompt_memory(context),
+            task="answer" if instruction is None else "explain", instruction=instruction,
+        )
         evidence = self._retrieval_evidence(text, hits)
 
         yield StatusEvent("generating")
@@ -202,7 +224,7 @@ class Assistant:
             candidates.append(judged)
             best = judged
 
-        answer = self._finish(question, text, hits, best, candidates, threshold, started, error)
+        answer = safety.guard_answer(self._finish(question, text, hits, best, candidates, threshold, started, error))
         mood = await asyncio.to_thread(self.sentiment.score, text)
         answer_id = await self.store.record_exchange(
             scope=question.scope, user=question.user, channel=question.channel,
@@ -374,6 +396,7 @@ def retrieval_config(settings: Settings) -> RetrievalConfig:
         overlap_tokens=settings.overlap_tokens,
         ann_threshold=settings.ann_threshold,
         reranker_path=settings.reranker_model,
+        **safety.retrieval_limits(settings),
     )
 
 

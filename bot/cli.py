@@ -235,6 +235,82 @@ def demo(
         raise typer.Exit(1)
 
 
+# --- tutoring --------------------------------------------------------------------------------------
+@app.command()
+def quiz(
+    ctx: typer.Context,
+    scope: ScopeOpt = "global",
+    topic: Annotated[str, typer.Option(help="what the questions are about (default: anything)")] = "",
+    count: Annotated[int, typer.Option(min=1, max=20, help="number of questions")] = 5,
+    kind: Annotated[str, typer.Option(help="mcq | short | mixed")] = "mixed",
+    user: Annotated[str, typer.Option(help="learner id for progress tracking")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Practice questions from the material: interactive, or --json for scripts."""
+    from bot.tutor import QuizError
+    from bot.tutor_console import console_reader, run_quiz
+
+    settings: Settings = ctx.obj
+
+    async def go() -> Any:
+        assistant = await _assistant(settings)
+        try:
+            if not as_json:
+                await run_quiz(assistant, scope, user, topic, count, kind, out, console_reader(out))
+                return None
+            try:
+                items = await assistant.tutor.make_quiz(scope, topic, count=count, kind=kind, user=user)
+            except QuizError as exc:
+                raise Failure(str(exc)) from None
+            return {"questions": [{**i.question.as_dict(), "id": i.id} for i in items]}
+        finally:
+            await assistant.aclose()
+
+    result = run(go)
+    if as_json:
+        print(json.dumps(result))
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    dataset: Annotated[Path, typer.Argument(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels.tsv")],
+    limit: Annotated[Optional[int], typer.Option(help="only the first N queries")] = None,
+    retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="skip answer generation")] = False,
+    plot: Annotated[Optional[Path], typer.Option(help="PNG path for the plot [default: DATA_DIR/eval/NAME.png]")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Retrieval (bm25, dense, hybrid) and answer quality, with a recommended threshold."""
+    from bot.evaluate import EvalError, plot as draw, run_eval
+
+    settings: Settings = ctx.obj
+
+    async def go() -> Any:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True,
+        ) as bar:
+            task = bar.add_task("loading", total=None)
+
+            def progress(label: str, done: int, total: int) -> None:
+                bar.update(task, description=label, completed=done, total=total)
+
+            try:
+                return await run_eval(settings, dataset, limit=limit, retrieval_only=retrieval_only,
+                                      progress=progress)
+            except EvalError as exc:
+                raise Failure(str(exc)) from None
+
+    report = run(go)
+    image = draw(report, plot or settings.data_dir / "eval" / f"{report.dataset}.png")
+    if as_json:
+        print(json.dumps(report.as_json()))
+    else:
+        out.print(report.markdown())
+        out.print(f"\nPlot: {image}")
+
+
 # --- discord ---------------------------------------------------------------------------------------
 @app.command("run")
 def run_discord(ctx: typer.Context) -> None:
@@ -251,6 +327,14 @@ def run_discord(ctx: typer.Context) -> None:
         err.print(f"[red]error:[/] the Discord front end is not available: {exc}")
         raise typer.Exit(1) from None
     run(lambda: run_bot(settings))
+
+
+from bot.cli_ops import backup_cmd, doctor_cmd, prune_cmd, restore_cmd  # noqa: E402
+
+app.command("doctor")(doctor_cmd)
+app.command("backup")(backup_cmd)
+app.command("restore")(restore_cmd)
+app.command("prune")(prune_cmd)
 
 
 def main() -> None:

@@ -9,11 +9,13 @@ from rich.console import Console
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.render_text import source_line, stream_answer
+from bot.tutor_console import console_reader, explain, run_quiz, show_progress
 from bot.types import Answer, Question
 
 HELP = (
-    "Type a question. Commands: /sources (passages of the last answer), /forget (clear this "
-    "conversation's memory), /help, /quit. Ctrl-D also quits."
+    "Type a question. Commands: /sources (passages of the last answer), /explain TOPIC "
+    "[beginner|intermediate|advanced], /quiz TOPIC, /progress, /memory, /forget (clear what I "
+    "remember), /help, /quit. Ctrl-D also quits."
 )
 
 
@@ -41,6 +43,21 @@ async def chat_loop(settings: Settings, scope: str, console: Console) -> None:
                 counts = await assistant.forget(scope, user)
                 conversation = f"cli:{uuid.uuid4().hex[:12]}"
                 console.print(f"Forgotten: {counts.get('messages', 0)} messages.")
+            elif text.startswith("/quiz"):
+                topic = text[len("/quiz"):].strip()
+                await run_quiz(assistant, scope, user, topic, 3, "mixed", console, console_reader(console))
+            elif text.startswith("/explain"):
+                words = text[len("/explain"):].split()
+                level = words.pop() if words and words[-1] in ("beginner", "intermediate", "advanced") else "beginner"
+                if not words:
+                    console.print("Usage: /explain TOPIC [beginner|intermediate|advanced]")
+                else:
+                    await explain(assistant, scope, user, " ".join(words), level, console)
+            elif text == "/progress":
+                await show_progress(assistant, scope, user, console)
+            elif text == "/memory":
+                facts = await assistant.store.facts(scope, user)
+                console.print("I remember: " + "; ".join(facts) if facts else "I remember nothing about you.")
             elif text == "/sources":
                 if last is None or not (last.citations or last.closest):
                     console.print("No sources yet.")

@@ -63,9 +63,11 @@ class Fact:
     passage: SourcePassage
 
 
+# "A tuple is an ordered, immutable sequence." — the body must read like a definition
 _DEFINITION = re.compile(
     r"^(?:(?:an?|the)\s+)?(?P<term>[`\w][\w\s\-`().]{0,40}?)\s+"
-    r"(?P<verb>is|are|means|refers to|is called|is known as)\s+(?P<body>.{12,220}?)[.!]?$",
+    r"(?P<verb>is|are|means|refers to|is called|is known as)\s+"
+    r"(?P<body>(?:an?|the|one|any|used|how|what|where|when)\b.{10,220}?)[.!]?$",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
@@ -74,19 +76,30 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _CODE = re.compile(r"`([^`]{1,40})`")
-_BAD_TERM = re.compile(r"^(it|this|that|there|these|those|they|he|she|we|you|i|which|what|here)$", re.I)
+_BAD_TERM = re.compile(
+    r"^(it|this|that|there|these|those|they|he|she|we|you|i|which|what|here|one|each|every|some|all|"
+    r"any|most|many|very|another|other|such|your|our|my|its|their)\b", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|A:)\s+")
+_MARKUP = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
+
+
+def clean(text: str) -> str:
+    """Sentence text without Markdown emphasis (backticks are kept: they mark code terms)."""
+    return " ".join(_MARKUP.sub("", text).split())
 
 
 def find_facts(passage: SourcePassage) -> list[Fact]:
     facts: list[Fact] = []
     for sent in sentences(passage.text):
-        flat = " ".join(sent.split()).strip()
-        if len(flat) < 20 or len(flat) > 300 or flat.endswith("?"):
+        flat = _BULLET.sub("", clean(sent))
+        if len(flat) < 20 or len(flat) > 300 or flat.endswith(("?", ":")) or flat.startswith(("|", ">", "Q:")):
             continue
         d = _DEFINITION.match(flat)
         if d:
-            term = d.group("term").strip().strip("`")
-            if 0 < len(term.split()) <= 5 and not _BAD_TERM.match(term) and term[0].isalnum():
+            term = d.group("term").strip()
+            balanced = term.count("`") in (0, 2) and (term.count("`") == 0 or (term[0] == term[-1] == "`"))
+            term = term.strip("`")
+            if 0 < len(term.split()) <= 4 and balanced and not _BAD_TERM.match(term) and term[0].isalnum():
                 facts.append(Fact("definition", flat, d.group("body").strip(), term, passage))
                 continue
         n = _NUMBER.search(flat)
@@ -124,6 +137,18 @@ def _number_choices(key: str, rng: random.Random) -> list[str]:
     return choices
 
 
+def _same_shape(a: str, b: str) -> bool:
+    """Distractors look like the answer: both one identifier/call, or both a short snippet."""
+    def shape(x: str) -> str:
+        if re.fullmatch(r"[A-Za-z_][\w.]*\(\)", x):
+            return "call"
+        if re.fullmatch(r"[A-Za-z_][\w.]*", x):
+            return "name"
+        return "snippet"
+
+    return shape(a) == shape(b)
+
+
 def make_question(fact: Fact, kind: Kind, others: Sequence[Fact], rng: random.Random, topic: str) -> QuizQuestion | None:
     p = fact.passage
     explanation = f"From “{p.title}”: {fact.sentence}"
@@ -142,7 +167,8 @@ def make_question(fact: Fact, kind: Kind, others: Sequence[Fact], rng: random.Ra
     question = f"Fill in the blank: {_blank(fact.sentence, fact.key)}"
     if kind == "short" or fact.kind == "code":
         if fact.kind == "code" and kind == "mcq":
-            codes = list(dict.fromkeys(o.key for o in others if o.kind == "code" and o.key != fact.key))
+            codes = list(dict.fromkeys(o.key for o in others if o.kind == "code" and o.key != fact.key
+                                       and _same_shape(o.key, fact.key)))
             if len(codes) >= 3:
                 choices = [fact.key, *rng.sample(codes, 3)]
                 rng.shuffle(choices)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-FUSION_METHODS = ("absolute", "minmax", "zscore", "rrf", "dense", "sparse")
+FUSION_METHODS = ("noisy_or", "absolute", "minmax", "zscore", "rrf", "dense", "sparse")
 
 
 @dataclass
@@ -16,12 +16,15 @@ class RetrievalConfig:
     # candidate depth of each retriever before fusion
     dense_top_k: int = 50
     sparse_top_k: int = 50
-    # fusion: "absolute" (cosine + BM25 / its attainable max, convex; see
-    # fusion.py), "minmax" / "zscore" (per-query normalised, convex), "rrf",
-    # or a single retriever ("dense" / "sparse"). Chosen on the dev sets with
-    # `python -m retrieval.evaluate` (numbers in retrieval/README.md).
-    fusion: str = "absolute"
-    dense_weight: float = 0.75  # dense share in absolute/minmax/zscore; RRF weights are 2w and 2(1-w)
+    # fusion: "noisy_or" (clipped cosine and BM25 / its attainable max, combined
+    # as 1 - (1-d)^w (1-s)^(1-w); see fusion.py), "absolute" (the same two
+    # scores, convex), "minmax" / "zscore" (per-query normalised, convex),
+    # "rrf", or a single retriever ("dense" / "sparse"). Chosen on the dev sets
+    # with `python -m retrieval.evaluate` (numbers in retrieval/README.md).
+    fusion: str = "noisy_or"
+    # dense share w in noisy_or/absolute/minmax/zscore; RRF weights are 2w and
+    # 2(1-w). 0.7 suits noisy_or; "absolute" was measured best at 0.75.
+    dense_weight: float = 0.7
     rrf_k: int = 60
     # dense index: exact flat below this many vectors, HNSW at or above
     ann_threshold: int = 50_000
@@ -33,6 +36,16 @@ class RetrievalConfig:
     # loaders
     max_file_bytes: int = 50 * 1024 * 1024
     url_timeout: float = 20.0
+    # safety limits (see docs/security.md): PDF pages, unzipped DOCX size and ratio (zip
+    # bombs), documents per knowledge base (0 = no limit), hosts/CIDRs a URL may resolve to
+    # even though they are not public, and the score at which a passage is reported as a
+    # suspected prompt injection
+    max_pdf_pages: int = 2000
+    max_unzipped_bytes: int = 200 * 1024 * 1024
+    max_zip_ratio: float = 100.0
+    max_documents: int = 0
+    url_allowlist: tuple[str, ...] = ()
+    injection_threshold: float = 1.0
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSION_METHODS:

@@ -1,18 +1,26 @@
 """Fuse the dense and sparse rankings of one query into one ordering.
 
-Three families:
+Four families:
 - RRF: sum of weight / (k + rank); needs only ranks.
 - Per-query normalised fusion ("minmax", "zscore"): each retriever's scores
   over the candidate set are normalised per query and combined convexly with a
   dense weight. Candidates one retriever did not return should have their
   real score filled in (the knowledge base does); a missing score counts as
   that retriever's minimum.
-- "absolute" (the default): cosine clipped to [0, 1] and BM25 divided by the
-  most this query could score (the sum over its terms of each term's best
-  score in the index), combined convexly. Same ranking quality as min-max on
-  the dev sets, and the fused score means the same thing from one query to the
-  next, so it can feed a confidence threshold (min-max always gives the top
-  hit ~1.0).
+- "absolute": cosine clipped to [0, 1] and BM25 divided by the most this
+  query could score (the sum over its terms of each term's best score in the
+  index), combined convexly. Same ranking quality as min-max on the dev sets,
+  and the fused score means the same thing from one query to the next, so it
+  can feed a confidence threshold (min-max always gives the top hit ~1.0).
+- "noisy_or" (the default): the same two query-comparable scores read as
+  evidence of relevance and combined by a weighted probabilistic OR,
+  1 - (1 - d)^w (1 - s)^(1 - w). In log space this is a convex combination of
+  -log(1 - score), a transform that stretches the top of each scale: a
+  retriever whose score for a chunk nears its ceiling (it is decisive for this
+  query) outweighs a lukewarm score from the other, and a near-zero score
+  costs little. Its marginal weight on a retriever is w / (1 - d), so the
+  weighting adapts per query and per candidate with no extra parameter. The
+  result is never below the convex mean of the two and stays in [0, 1].
 
 All functions return [(id, fused score)] best first, fused scores in [0, 1].
 """
@@ -88,6 +96,35 @@ def absolute(
     })
 
 
+def noisy_or(
+    dense: Mapping[int, float],
+    sparse: Mapping[int, float],
+    *,
+    sparse_max: float,
+    dense_weight: float = 0.7,
+) -> list[tuple[int, float]]:
+    """1 - (1 - d)^w * (1 - s)^(1 - w), d = clip(cosine, 0, 1), s = min(BM25 / sparse_max, 1).
+
+    A missing score counts as 0 (no evidence). With no sparse candidates the
+    dense weight becomes 1, so the score is the clipped cosine itself.
+    """
+    scale = 1.0 / sparse_max if sparse_max > 0 else 0.0
+    w = dense_weight if sparse else 1.0
+    out: dict[int, float] = {}
+    for i in set(dense) | set(sparse):
+        d = min(max(dense.get(i, 0.0), 0.0), 1.0)
+        s = min(max(sparse.get(i, 0.0) * scale, 0.0), 1.0)
+        out[i] = 1.0 - _pow(1.0 - d, w) * _pow(1.0 - s, 1.0 - w)
+    return _sorted(out)
+
+
+def _pow(base: float, exponent: float) -> float:
+    """base ** exponent with 0 ** 0 = 1 (a retriever with no weight contributes nothing)."""
+    if exponent <= 0.0:
+        return 1.0
+    return base ** exponent
+
+
 def normalised(
     dense: Mapping[int, float],
     sparse: Mapping[int, float],
@@ -110,8 +147,8 @@ def fuse(
     dense: Ranking,
     sparse: Ranking,
     *,
-    method: str = "absolute",
-    dense_weight: float = 0.75,
+    method: str = "noisy_or",
+    dense_weight: float = 0.7,
     rrf_k: int = 60,
     dense_fill: Mapping[int, float] | None = None,
     sparse_fill: Mapping[int, float] | None = None,
@@ -125,10 +162,11 @@ def fuse(
     if method == "rrf":
         order = rrf({"dense": dense, "sparse": sparse}, k=rrf_k,
                     weights={"dense": 2 * dense_weight, "sparse": 2 * (1 - dense_weight)})
-    elif method == "absolute":
+    elif method in ("absolute", "noisy_or"):
         if sparse_max is None:
             sparse_max = max(s_all.values(), default=0.0)
-        order = absolute(d_all, s_all, sparse_max=sparse_max, dense_weight=dense_weight)
+        combine = absolute if method == "absolute" else noisy_or
+        order = combine(d_all, s_all, sparse_max=sparse_max, dense_weight=dense_weight)
     elif method in _NORMALISERS:
         order = normalised(d_all, s_all, dense_weight=dense_weight, method=method)
     elif method == "dense":

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from retrieval.fusion import absolute, fuse, minmax, normalised, rrf, zscore
+from retrieval.config import FUSION_METHODS, RetrievalConfig
+from retrieval.fusion import absolute, fuse, minmax, noisy_or, normalised, rrf, zscore
 
 
 def test_rrf_hand_computed() -> None:
@@ -49,7 +52,69 @@ def test_fuse_keeps_every_score_and_fill() -> None:
     assert all(0.0 <= h.fused <= 1.0 for h in hits)
 
 
-@pytest.mark.parametrize("method", ["absolute", "minmax", "zscore", "rrf", "dense", "sparse"])
+def test_noisy_or_hand_computed() -> None:
+    out = dict(noisy_or({1: 0.8, 2: -0.2}, {2: 6.0}, sparse_max=12.0, dense_weight=0.75))
+    # 1: d = 0.8, s = 0 → 1 - 0.2^0.75 · 1; 2: d = clip(-0.2) = 0, s = 0.5 → 1 - 1 · 0.5^0.25
+    assert out[1] == pytest.approx(1 - 0.2 ** 0.75) and out[1] == pytest.approx(0.70093, abs=1e-5)
+    assert out[2] == pytest.approx(1 - 0.5 ** 0.25) and out[2] == pytest.approx(0.15910, abs=1e-5)
+    # w = 0.5: 1 - sqrt((1 - 0.36)(1 - 0.64)) = 1 - 0.48 = 0.52, above the convex mean 0.5
+    assert dict(noisy_or({7: 0.36}, {7: 6.4}, sparse_max=10.0, dense_weight=0.5))[7] == pytest.approx(0.52)
+    # equal evidence gives that evidence back; a perfect score from either side gives 1
+    assert dict(noisy_or({1: 0.75}, {1: 7.5}, sparse_max=10.0, dense_weight=0.3))[1] == pytest.approx(0.75)
+    assert dict(noisy_or({1: 1.0}, {1: 0.0}, sparse_max=10.0, dense_weight=0.7))[1] == pytest.approx(1.0)
+    assert dict(noisy_or({1: 0.2}, {1: 20.0}, sparse_max=10.0, dense_weight=0.7))[1] == pytest.approx(1.0)  # BM25 capped
+
+
+def test_noisy_or_edges() -> None:
+    # no sparse candidates → weight 1 on dense → the clipped cosine itself
+    assert noisy_or({1: 0.6, 2: 1.3}, {}, sparse_max=0.0, dense_weight=0.7) == [(2, 1.0), (1, pytest.approx(0.6))]
+    # weight 0 / 1 select one side (0 ** 0 counts as 1: no weight, no effect)
+    assert dict(noisy_or({1: 1.0}, {1: 5.0}, sparse_max=10.0, dense_weight=0.0))[1] == pytest.approx(0.5)
+    assert dict(noisy_or({1: 0.4}, {1: 10.0}, sparse_max=10.0, dense_weight=1.0))[1] == pytest.approx(0.4)
+    # sparse_max 0 (no query term in the index) → BM25 contributes nothing
+    assert dict(noisy_or({1: 0.5}, {1: 3.0}, sparse_max=0.0, dense_weight=0.7))[1] == pytest.approx(1 - 0.5 ** 0.7)
+
+
+def test_noisy_or_never_below_convex_mean_and_monotone() -> None:
+    grid = [i / 10 for i in range(11)]
+    for w in (0.3, 0.7):
+        for d in grid:
+            for s in grid:
+                v = dict(noisy_or({1: d}, {1: s * 10}, sparse_max=10.0, dense_weight=w))[1]
+                assert w * d + (1 - w) * s - 1e-12 <= v <= 1.0
+                if d < 1:
+                    up = dict(noisy_or({1: d + 0.05}, {1: s * 10}, sparse_max=10.0, dense_weight=w))[1]
+                    assert up >= v
+    # the marginal weight of a retriever grows as its score nears 1: the same 0.1 step in
+    # dense moves the fused score more from 0.8 than from 0.1
+    f = lambda d: dict(noisy_or({1: d}, {1: 5.0}, sparse_max=10.0, dense_weight=0.5))[1]  # noqa: E731
+    assert f(0.9) - f(0.8) > f(0.2) - f(0.1)
+    assert math.isclose(f(0.9) - f(0.8), math.sqrt(0.5) * (math.sqrt(0.2) - math.sqrt(0.1)))
+
+
+def test_fuse_default_is_noisy_or_with_true_cosines() -> None:
+    hits = fuse([(1, 0.9), (2, -0.1)], [(2, 8.0)], dense_fill={}, sparse_fill={1: 2.0}, sparse_max=10.0)
+    by_id = {h.id: h for h in hits}
+    assert by_id[2].dense == -0.1  # the raw cosine is kept for confidence, only the fusion clips it
+    assert by_id[1].fused == pytest.approx(1 - 0.1 ** 0.7 * 0.8 ** 0.3)
+    assert by_id[2].fused == pytest.approx(1 - 1.0 * 0.2 ** 0.3)
+    assert [h.id for h in hits] == [1, 2]
+    # without sparse_max the largest BM25 score seen stands in for it
+    implicit = {h.id: h.fused for h in fuse([(1, 0.5)], [(1, 4.0), (3, 2.0)])}
+    assert implicit[1] == pytest.approx(1 - 0.5 ** 0.7 * 0.0 ** 0.3)
+    assert implicit[3] == pytest.approx(1 - 0.5 ** 0.3)
+
+
+def test_config_default_and_names() -> None:
+    config = RetrievalConfig()
+    assert config.fusion == "noisy_or" and config.dense_weight == 0.7
+    assert set(FUSION_METHODS) >= {"noisy_or", "absolute", "minmax", "zscore", "rrf", "dense", "sparse"}
+    assert RetrievalConfig(fusion="absolute", dense_weight=0.75).fusion == "absolute"
+    with pytest.raises(ValueError):
+        RetrievalConfig(fusion="magic")
+
+
+@pytest.mark.parametrize("method", ["noisy_or", "absolute", "minmax", "zscore", "rrf", "dense", "sparse"])
 def test_fuse_methods_handle_empty_sides(method: str) -> None:
     assert fuse([], [], method=method) == []
     one = fuse([(5, 0.4)], [], method=method)

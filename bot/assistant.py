@@ -22,6 +22,7 @@ from bot.memory import Context, Memory
 from bot import safety
 from bot.sentiment import FrustrationPolicy, SentimentScorer, is_frustrated
 from bot.store import Store
+from bot.summarize import central_sentences
 from bot.tutor import Tutor
 from bot.types import (
     Answer,
@@ -148,6 +149,28 @@ class Assistant:
 
     async def search(self, scope: str, query: str, k: int) -> list[Hit]:
         return await asyncio.to_thread(self.kbs.get(scope).search, query, k)
+
+    async def summarize(self, texts: Sequence[str], *, max_sentences: int = 6) -> str:
+        """An extractive summary (the most central sentences, in order) of some texts."""
+        joined = "\n\n".join(t for t in texts if t.strip())
+        picked = await asyncio.to_thread(
+            central_sentences, joined, self.embedder.encode, max_sentences=max_sentences, max_chars=1500
+        )
+        return " ".join(picked)
+
+    async def summarize_document(self, scope: str, ref: int | str) -> tuple[DocumentInfo, str] | None:
+        kb = self.kbs.get(scope)
+
+        def texts() -> tuple[DocumentInfo, list[str]] | None:
+            doc = kb.get_document(ref)
+            if doc is None:
+                return None
+            return doc, [h.text for h in kb.get_chunks(kb.catalog.document_chunk_ids(doc.id))]
+
+        found = await asyncio.to_thread(texts)
+        if found is None:
+            return None
+        return found[0], await self.summarize(found[1])
 
     async def forget(self, scope: str, user: str) -> dict[str, int]:
         return await self.store.forget_user(scope, user)

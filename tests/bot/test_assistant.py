@@ -148,3 +148,17 @@ async def test_failed_or_unsupported_generation_falls_back_to_extractive(tmp_pat
             assert answer.error and "down" in answer.error
     finally:
         await assistant.aclose()
+
+
+async def test_summaries_of_texts_and_documents(tmp_path: Path, docs: Path) -> None:
+    assistant = await make(tmp_path, docs)
+    try:
+        doc = next(d for d in await assistant.list_documents("global") if d.source.endswith("shipping.md"))
+        found = await assistant.summarize_document("global", doc.id)
+        assert found is not None and found[0].id == doc.id
+        assert "shipping" in found[1].lower() and len(found[1]) <= 1500
+        assert await assistant.summarize_document("global", 9999) is None
+        chat = ["My parcel is late.", "Which carrier do you use?", "Standard shipping takes 3 to 5 days."]
+        assert "shipping" in (await assistant.summarize(chat)).lower()
+    finally:
+        await assistant.aclose()

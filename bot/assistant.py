@@ -108,11 +108,16 @@ class Assistant:
         embedder = Embedder(settings.embedder_model, device=settings.embedder_device)
         kbs = KnowledgeBases(settings.data_dir, embedder, retrieval_config(settings))
         factory = (lambda: generator) if generator is not None else (lambda: make_generator(settings))
-        return cls(settings, store, kbs, embedder, factory)
+        assistant = cls(settings, store, kbs, embedder, factory)
+        if generator is not None:
+            assistant._generator = generator
+        return assistant
 
     async def generator(self) -> Generator:
         """The configured generator, built on first use (loading a model can take seconds)."""
         async with self._generator_lock:
+            if self._generator is None and self.settings.generator == "extractive":
+                self._generator = self.extractive  # the one that shares the embedder
             if self._generator is None:
                 try:
                     self._generator = await asyncio.to_thread(self._generator_factory)

@@ -6,7 +6,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
@@ -91,10 +92,26 @@ def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
         raise typer.Exit(130) from None
 
 
-async def _assistant(settings: Settings) -> Any:
+async def using_assistant(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Open the assistant, run `work` with it, and always close it."""
     from bot.assistant import Assistant
 
-    return await Assistant.create(settings)
+    assistant = await Assistant.create(settings)
+    try:
+        return await work(assistant)
+    finally:
+        await assistant.aclose()
+
+
+@contextmanager
+def progress_bar(label: str, hidden: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+    """A transient progress bar on stderr; yields the `progress(stage, done, total)` callback."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=hidden,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda stage, done, total: bar.update(task, description=stage[:60], completed=done, total=total)
 
 
 # --- ingest -------------------------------------------------------------------------------------
@@ -108,24 +125,11 @@ def ingest(
     """Add or update documents; unchanged ones cost nothing."""
     settings: Settings = ctx.obj
 
-    async def go() -> dict[str, Any]:
-        assistant = await _assistant(settings)
-        try:
-            with Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=err, transient=True, disable=as_json,
-            ) as bar:
-                task = bar.add_task("ingesting", total=None)
+    async def go(assistant: Any) -> Any:
+        with progress_bar("ingesting", hidden=as_json) as progress:
+            return await assistant.ingest(scope, sources, added_by="cli", progress=progress)
 
-                def progress(label: str, done: int, total: int) -> None:
-                    bar.update(task, description=label[:60], completed=done, total=total)
-
-                report = await assistant.ingest(scope, sources, added_by="cli", progress=progress)
-        finally:
-            await assistant.aclose()
-        return report
-
-    report = run(go)
+    report = run(lambda: using_assistant(settings, go))
     if as_json:
         print(json.dumps(report.as_dict()))
     else:
@@ -142,14 +146,7 @@ def docs_list(ctx: typer.Context, scope: ScopeOpt = "global", as_json: JsonOpt =
     """List the documents of a knowledge base."""
     settings: Settings = ctx.obj
 
-    async def go() -> list[Any]:
-        assistant = await _assistant(settings)
-        try:
-            return await assistant.list_documents(scope)
-        finally:
-            await assistant.aclose()
-
-    docs = run(go)
+    docs = run(lambda: using_assistant(settings, lambda a: a.list_documents(scope)))
     if as_json:
         print(json.dumps([vars(d) for d in docs]))
         return
@@ -172,14 +169,7 @@ def docs_rm(
     settings: Settings = ctx.obj
     ref: int | str = int(document) if document.isdigit() else document
 
-    async def go() -> Any:
-        assistant = await _assistant(settings)
-        try:
-            return await assistant.remove_document(scope, ref)
-        finally:
-            await assistant.aclose()
-
-    removed = run(go)
+    removed = run(lambda: using_assistant(settings, lambda a: a.remove_document(scope, ref)))
     if removed is None:
         err.print(f"[red]error:[/] no document {document!r} in scope {scope}")
         raise typer.Exit(1)
@@ -197,17 +187,12 @@ def ask(
     """Answer one question from the knowledge base, with citations and a confidence."""
     settings: Settings = ctx.obj
 
-    async def go() -> Any:
-        assistant = await _assistant(settings)
-        try:
-            q = Question(text=question, user="cli", scope=scope, channel="cli")
-            if as_json:
-                return await assistant.answer(q)
-            return await stream_answer(out, assistant.ask(q))
-        finally:
-            await assistant.aclose()
+    q = Question(text=question, user="cli", scope=scope, channel="cli")
 
-    answer = run(go)
+    async def go(assistant: Any) -> Any:
+        return await (assistant.answer(q) if as_json else stream_answer(out, assistant.ask(q)))
+
+    answer = run(lambda: using_assistant(settings, go))
     if as_json:
         print(json.dumps(answer.as_dict()))
     if answer.error and answer.backend == "none":
@@ -252,21 +237,17 @@ def quiz(
 
     settings: Settings = ctx.obj
 
-    async def go() -> Any:
-        assistant = await _assistant(settings)
+    async def go(assistant: Any) -> Any:
+        if not as_json:
+            await run_quiz(assistant, scope, user, topic, count, kind, out, console_reader(out))
+            return None
         try:
-            if not as_json:
-                await run_quiz(assistant, scope, user, topic, count, kind, out, console_reader(out))
-                return None
-            try:
-                items = await assistant.tutor.make_quiz(scope, topic, count=count, kind=kind, user=user)
-            except QuizError as exc:
-                raise Failure(str(exc)) from None
-            return {"questions": [{**i.question.as_dict(), "id": i.id} for i in items]}
-        finally:
-            await assistant.aclose()
+            items = await assistant.tutor.make_quiz(scope, topic, count=count, kind=kind, user=user)
+        except QuizError as exc:
+            raise Failure(str(exc)) from None
+        return {"questions": [{**i.question.as_dict(), "id": i.id} for i in items]}
 
-    result = run(go)
+    result = run(lambda: using_assistant(settings, go))
     if as_json:
         print(json.dumps(result))
 
@@ -287,15 +268,7 @@ def eval_command(
     settings: Settings = ctx.obj
 
     async def go() -> Any:
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=True,
-        ) as bar:
-            task = bar.add_task("loading", total=None)
-
-            def progress(label: str, done: int, total: int) -> None:
-                bar.update(task, description=label, completed=done, total=total)
-
+        with progress_bar("loading") as progress:
             try:
                 return await run_eval(settings, dataset, limit=limit, retrieval_only=retrieval_only,
                                       progress=progress)

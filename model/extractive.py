@@ -73,11 +73,17 @@ class ExtractiveGenerator:
         return Generation(text, backend=self.name, cited=cited)
 
     def select(self, query: str, passages: Sequence[Passage]) -> list[Scored]:
+        """The best-supported sentences for `query`; headings and labels are never answers.
+
+        In FAQ-shaped text the sentence closest to a question is often the FAQ's own question;
+        its answer is what follows it, so a matched question stands for the next sentences.
+        """
+        split = [split_sentences(p.text) for p in passages]
         candidates = [
             (pi, si, p.n, sent)
             for pi, p in enumerate(passages)
-            for si, sent in enumerate(split_sentences(p.text))
-            if len(content_terms(sent)) >= 2 or len(sent.split()) >= 4
+            for si, sent in enumerate(split[pi])
+            if (len(content_terms(sent)) >= 2 or len(sent.split()) >= 4) and not looks_like_heading(sent)
         ]
         if not candidates or not query:
             return []
@@ -91,15 +97,14 @@ class ExtractiveGenerator:
         best = scored[0]
         if best.score < self.min_score:
             return []
-        chosen = [best]
-        for s in scored[1:]:
+        chosen: list[Scored] = []
+        for s in scored:
             if len(chosen) >= self.max_sentences or s.score < self.keep_ratio * best.score:
                 break
-            if not any(_near_duplicate(s.text, c.text) for c in chosen):
-                chosen.append(s)
+            for item in _answer_for(s, split[s.passage]):
+                if len(chosen) < self.max_sentences and not any(_near_duplicate(item.text, c.text) for c in chosen):
+                    chosen.append(item)
         return chosen
-
-
 def lexical_scores(query: str, sentences: Sequence[str]) -> list[float]:
     """Share of the query's (rarity-weighted) content terms each sentence covers, in [0, 1].
 
@@ -132,3 +137,35 @@ def _near_duplicate(a: str, b: str) -> bool:
 def _end(sentence: str) -> str:
     s = sentence.strip()
     return s if s[-1:] in ".!?\"')]”’:" else s + "."
+
+
+def looks_like_heading(sentence: str) -> bool:
+    """"SIGNING IN AND PASSWORD RESET", "# Returns", "Warranty periods" — titles, not statements."""
+    text = sentence.strip().rstrip(".")
+    if text.startswith("#"):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(letters) > 3:
+        return True
+    return len(text.split()) <= 5 and not sentence.rstrip().endswith((".", "!", "?", ")"))
+
+
+def _answer_for(sentence: Scored, passage_sentences: Sequence[str]) -> list[Scored]:
+    """A statement answers for itself; a question is answered by up to two sentences after it."""
+    if not _is_question(sentence.text):
+        return [sentence]
+    follow: list[Scored] = []
+    for si in range(sentence.index + 1, min(sentence.index + 3, len(passage_sentences))):
+        text = passage_sentences[si]
+        if _is_question(text) or looks_like_heading(text):
+            break
+        follow.append(Scored(sentence.passage, si, sentence.n, _strip_label(text), sentence.score))
+    return follow
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip().endswith("?") or text.lstrip().startswith(("Q:", "Q."))
+
+
+def _strip_label(text: str) -> str:
+    return text[2:].lstrip() if text[:2] in ("A:", "A.") else text

@@ -82,3 +82,25 @@ def test_table_rows_become_self_contained_sentences() -> None:
         "Costs below.", "Region: Netherlands; Carrier: PostNL; Time: 1 to 2 days.",
         "Region: United Kingdom; Carrier: DPD; Time: 3 to 6 days.", "After the table.",
     ]
+
+
+def test_headings_are_never_answers() -> None:
+    from model.extractive import looks_like_heading
+
+    assert looks_like_heading("SIGNING IN AND PASSWORD RESET")
+    assert looks_like_heading("## Warranty periods")
+    assert looks_like_heading("Warranty periods")
+    assert not looks_like_heading("Click Forgot password on the sign-in page.")
+    assert not looks_like_heading("Returns take 5 days.")
+
+
+def test_faq_question_is_answered_by_what_follows_it() -> None:
+    from model.base import Passage, Prompt
+    from model.extractive import ExtractiveGenerator
+
+    faq = ("ACCOUNTS\n\nQ: I forgot my password. How do I reset it?\nA: Choose Forgot password on the "
+           "sign-in page. We email a reset link valid for 30 minutes.\n\nQ: Can I change my email?\n"
+           "A: Yes, under Settings.")
+    gen = ExtractiveGenerator().answer(Prompt("How do I reset my password?", [Passage(1, "FAQ", faq)]))
+    assert "Choose Forgot password" in gen.text and "reset link" in gen.text
+    assert "Q:" not in gen.text and "ACCOUNTS" not in gen.text and "Settings" not in gen.text

@@ -61,6 +61,9 @@ def main_options(
     except ConfigError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
+    from bot.safety import install_secret_filter
+
+    install_secret_filter(ctx.obj)  # the token and API keys never reach a log line
 
 
 def _quiet_libraries() -> None:

@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     max_queue: int = Field(100, ge=1)
     answer_workers: int = Field(2, ge=1, le=32)
 
+    # --- safety limits (docs/security.md) -------------------------------------------------------
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="largest file or URL body ingested")
+    max_pdf_pages: int = Field(500, ge=1, description="PDFs with more pages are refused")
+    max_docx_unzipped_bytes: int = Field(100 * 1024 * 1024, ge=1024, description="DOCX size once unzipped")
+    max_zip_ratio: float = Field(100.0, ge=2.0, description="DOCX compression ratio above which it is a zip bomb")
+    max_documents_per_guild: int = Field(1000, ge=0, description="documents per knowledge base (0 = no limit)")
+    url_allowlist: list[str] = Field(default_factory=list, description="hosts/CIDRs URL ingest may reach though not public")
+    url_timeout_s: float = Field(20.0, gt=0, description="time limit for fetching one URL")
+    injection_threshold: float = Field(1.0, gt=0, description="score at which a passage is flagged as injection")
+    retention_days: int = Field(90, ge=0, description="delete logs older than this many days (0 = keep)")
+
     @field_validator("dm_scope")
     @classmethod
     def _scope_shape(cls, v: str) -> str:

@@ -209,6 +209,7 @@ class GuildSettings:
     mod_channel: str | None = None
     mod_role: str | None = None
     admin_role: str | None = None
+    auto_quiet: bool = True  # auto-answer channels: stay silent (and flag) below the threshold
 
     @classmethod
     def from_json(cls, raw: str) -> GuildSettings:

@@ -230,6 +230,8 @@ class LocalGenerator:
         except Exception as exc:  # noqa: BLE001 - e.g. CUDA OOM: every waiting row hears it
             log.exception("local generation failed")
             message = f"local generation failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():  # torch OOM is a RuntimeError
+                message = "the model ran out of memory (try a smaller model, fewer candidates or max_new_tokens)"
             for row in rows:
                 if not row.done:
                     row.done = True

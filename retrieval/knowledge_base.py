@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import hybrid
+from . import hybrid, injection
 from .catalog import Catalog, list_scopes
 from .config import RetrievalConfig
 from .dense import DenseIndex
@@ -179,10 +179,10 @@ class KnowledgeBase:
             sources = [sources]
         expanded = list(dict.fromkeys(iter_sources(sources)))
         cfg = self.config
-        loaders = [
-            (src, lambda src=src: load(src, max_bytes=cfg.max_file_bytes, timeout=cfg.url_timeout))
-            for src in expanded
-        ]
+        limits = dict(max_bytes=cfg.max_file_bytes, timeout=cfg.url_timeout, max_pdf_pages=cfg.max_pdf_pages,
+                      max_unzipped_bytes=cfg.max_unzipped_bytes, max_zip_ratio=cfg.max_zip_ratio,
+                      url_allowlist=cfg.url_allowlist)
+        loaders = [(src, lambda src=src: load(src, **limits)) for src in expanded]
         return self._ingest(loaders, added_by=added_by, progress=progress)
 
     def ingest_text(
@@ -244,10 +244,16 @@ class KnowledgeBase:
                     continue
                 if any(p.doc.source == plan.doc.source for p in plans):
                     continue  # the same URL or file listed twice
+                if plan.existing_id is None and not self._room_for(sum(p.existing_id is None for p in plans)):
+                    report.errors.append({"source": source, "error": (
+                        f"document limit reached ({self.config.max_documents} per knowledge base); "
+                        "remove documents first")})
+                    continue
                 plans.append(plan)
             notify("loading", len(loaders), len(loaders))
             if not plans:
                 return report
+            report.suspicious = scan_plans(plans, self.config.injection_threshold)
             report.chunks_embedded = embed_plans(plans, self.catalog, self._current()[0], self.embedder, notify)
             self._publish(lambda conn, dense: write_plans(conn, self.catalog, dense, plans, added_by), notify)
             for plan in plans:
@@ -256,6 +262,31 @@ class KnowledgeBase:
                 else:
                     report.updated += 1
         return report
+
+    def reindex(self) -> int:
+        """Rebuild both indexes from the chunks the DB holds (re-embedding them) as a new
+        generation; returns the number of chunks. Used by `ragcord doctor --repair`."""
+        with self._lock.hold():
+            rows = self.catalog.all_chunks()
+            passages = [passage_text(r.title, r.heading, r.text) for r in rows]
+            vectors = self.embedder.encode(passages) if rows else None
+
+            def apply(conn: sqlite3.Connection, dense: DenseIndex) -> None:
+                dense.remove(dense.ids())
+                if vectors is not None:
+                    dense.add([r.id for r in rows], vectors)
+
+            with self._state_lock:  # start from an empty index: never trust unreadable files
+                self._dense = DenseIndex(self.embedder.dim, ann_threshold=self.config.ann_threshold,
+                                         hnsw_m=self.config.hnsw_m, ef_search=self.config.hnsw_ef_search)
+                self._sparse, self._generation = SparseIndex(), self.catalog.index_state().generation
+            self._publish(apply)
+            return len(rows)
+
+    def _room_for(self, pending_new: int) -> bool:
+        """Whether one more new document fits under config.max_documents (0 = unlimited)."""
+        limit = self.config.max_documents
+        return limit <= 0 or self.catalog.counts()[0] + pending_new < limit
 
     # ---------------------------------------------------------------- generations
     def _publish(
@@ -385,6 +416,17 @@ class KnowledgeBases:
         with self._lock:
             cached = set(self._cache)
         return sorted(cached | set(list_scopes(self.data_dir / DB_FILENAME)))
+
+
+def scan_plans(plans: list[Plan], threshold: float) -> list[dict[str, object]]:
+    """Chunks that look like injected instructions: {source, ord, reason, score} each."""
+    found: list[dict[str, object]] = []
+    for plan in plans:
+        for draft in plan.drafts:
+            hit = injection.scan(draft.text, threshold)
+            if hit is not None:
+                found.append({"source": plan.doc.source, "ord": draft.ord, "reason": hit.reason, "score": hit.score})
+    return found
 
 
 def _size_of(path: Path) -> int:

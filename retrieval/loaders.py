@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .errors import IngestError, one_line
 from .types import LoadedDocument, Section
@@ -16,6 +18,21 @@ from .types import LoadedDocument, Section
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_TIMEOUT = 20.0
+DEFAULT_MAX_PDF_PAGES = 2000
+DEFAULT_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_ZIP_RATIO = 100.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one source may cost: bytes on disk or on the wire, PDF pages, unzipped DOCX size."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    timeout: float = DEFAULT_TIMEOUT
+    max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES
+    max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES
+    max_zip_ratio: float = DEFAULT_MAX_ZIP_RATIO
+    url_allowlist: tuple[str, ...] = ()
 
 _MIME = {
     ".txt": "text/plain",
@@ -39,10 +56,21 @@ def load(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float = DEFAULT_TIMEOUT,
+    max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES,
+    max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES,
+    max_zip_ratio: float = DEFAULT_MAX_ZIP_RATIO,
+    url_allowlist: Sequence[str] = (),
 ) -> LoadedDocument:
-    """Load one file or http(s) URL. Raises IngestError on anything unusable."""
+    """Load one file or http(s) URL. Raises IngestError on anything unusable.
+
+    URLs are fetched by `urlsafety.fetch`: non-public addresses are refused unless a host or
+    network is in `url_allowlist`.
+    """
+    limits = Limits(max_bytes, timeout, max_pdf_pages, max_unzipped_bytes, max_zip_ratio, tuple(url_allowlist))
+    if isinstance(source, str) and re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source) and not is_url(source):
+        raise IngestError(f"could not fetch URL: only http and https are allowed: {source[:80]}")
     if is_url(source):
-        return _load_url(str(source), max_bytes=max_bytes, timeout=timeout)
+        return _load_url(str(source), limits)
     path = Path(source).expanduser()
     ext = path.suffix.lower()
     if not path.exists():
@@ -58,7 +86,7 @@ def load(
     if size > max_bytes:
         raise IngestError(f"file too large: {path.name} is {size} bytes (limit {max_bytes})")
     data = path.read_bytes()
-    return _parse(data, ext, source=str(path.resolve()), fallback_title=_title_from_name(path.stem))
+    return _parse(data, ext, limits, source=str(path.resolve()), fallback_title=_title_from_name(path.stem))
 
 
 def iter_sources(paths: Iterable[str | Path]) -> list[str]:
@@ -91,9 +119,9 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield entry
 
 
-def _parse(data: bytes, ext: str, *, source: str, fallback_title: str) -> LoadedDocument:
+def _parse(data: bytes, ext: str, limits: Limits, *, source: str, fallback_title: str) -> LoadedDocument:
     parser = _PARSERS[ext]
-    title, sections = parser(data, fallback_title)
+    title, sections = parser(data, fallback_title, limits)
     sections = [s for s in sections if s.text.strip()]
     if not sections:
         raise IngestError(f"empty document: {source}")
@@ -112,10 +140,13 @@ def decode_text(data: bytes) -> str:
         raise IngestError("not a text file (binary data)")
     for encoding in ("utf-8", "utf-8-sig"):
         try:
-            text = data.decode(encoding)
-            return text.lstrip("\ufeff")
+            text = data.decode(encoding).lstrip("\ufeff")
         except UnicodeDecodeError:
             continue
+        controls = sum(1 for ch in text if ch < " " and ch not in "\n\r\t\f" or "\x7f" <= ch <= "\x9f")
+        if text and controls / len(text) > 0.05:
+            raise IngestError("not a text file (control characters)")
+        return text
     text = data.decode("cp1252", errors="replace")
     printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
     if not text or printable / len(text) < 0.95 or text.count("\ufffd") > len(text) / 100:
@@ -127,7 +158,7 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _parse_txt(data: bytes, fallback_title: str) -> tuple[str, list[Section]]:
+def _parse_txt(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, list[Section]]:
     text = _normalise_newlines(decode_text(data)).strip()
     return fallback_title, [Section(text=text)] if text else []
 
@@ -172,7 +203,7 @@ def _strip_md_inline(text: str) -> str:
     return re.sub(r"[*_`]+", "", text).strip()
 
 
-def _parse_md(data: bytes, fallback_title: str) -> tuple[str, list[Section]]:
+def _parse_md(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, list[Section]]:
     h1, sections = split_markdown(decode_text(data))
     return h1 or fallback_title, sections
 
@@ -182,7 +213,7 @@ def _parse_md(data: bytes, fallback_title: str) -> tuple[str, list[Section]]:
 _BOILERPLATE_TAGS = ("nav", "header", "footer", "script", "style", "aside", "noscript", "form", "template", "svg")
 
 
-def _parse_html(data: bytes, fallback_title: str) -> tuple[str, list[Section]]:
+def _parse_html(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, list[Section]]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(_decode_html(data), "html.parser")
@@ -292,7 +323,7 @@ def _html_sections_bs4(soup) -> list[Section]:  # noqa: ANN001
 
 # ---------------------------------------------------------------- pdf
 
-def _parse_pdf(data: bytes, fallback_title: str) -> tuple[str, list[Section]]:
+def _parse_pdf(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, list[Section]]:
     from pypdf import PdfReader
 
     try:
@@ -304,6 +335,9 @@ def _parse_pdf(data: bytes, fallback_title: str) -> tuple[str, list[Section]]:
                 opened = 0
             if not opened:
                 raise IngestError("encrypted PDF (password protected)")
+        count = len(reader.pages)
+        if count > limits.max_pdf_pages:
+            raise IngestError(f"PDF has too many pages ({count}; the limit is {limits.max_pdf_pages})")
         pages = list(reader.pages)
     except IngestError:
         raise
@@ -341,10 +375,34 @@ def _clean_pdf_text(text: str) -> str:
 _HEADING_STYLE = re.compile(r"^(heading\s*\d*|title)$", re.IGNORECASE)
 
 
-def _parse_docx(data: bytes, fallback_title: str) -> tuple[str, list[Section]]:
+def check_zip(data: bytes, limits: Limits) -> None:
+    """Refuse zip bombs before anything decompresses: total unzipped size and compression ratio
+    come from the central directory (sizes a parser would trust), checked against the limits."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise IngestError(f"not a readable DOCX: {one_line(exc, 120)}") from None
+    if len(infos) > 10_000:
+        raise IngestError(f"not a readable DOCX: too many parts in the archive ({len(infos)})")
+    total = sum(max(0, i.file_size) for i in infos)
+    packed = sum(max(0, i.compress_size) for i in infos)
+    if total > limits.max_unzipped_bytes:
+        raise IngestError(
+            f"DOCX too large when unpacked ({total} bytes; the limit is {limits.max_unzipped_bytes}) — possible zip bomb"
+        )
+    if total > 1024 * 1024 and total / max(1, packed) > limits.max_zip_ratio:
+        raise IngestError(
+            f"DOCX compression ratio too high ({total / max(1, packed):.0f}:1; the limit is "
+            f"{limits.max_zip_ratio:.0f}:1) — possible zip bomb"
+        )
+
+
+def _parse_docx(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, list[Section]]:
     import docx
     from docx.table import Table
 
+    check_zip(data, limits)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:
@@ -395,35 +453,17 @@ def _docx_table_text(table) -> str:  # noqa: ANN001
 
 # ---------------------------------------------------------------- urls
 
-def _load_url(url: str, *, max_bytes: int, timeout: float) -> LoadedDocument:
-    import httpx
+def _load_url(url: str, limits: Limits) -> LoadedDocument:
+    from .urlsafety import fetch
 
-    try:
-        with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "ragcord/0.1"}) as client:
-            with client.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    raise IngestError(f"could not fetch URL: HTTP {response.status_code} from {url}")
-                declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > max_bytes:
-                    raise IngestError(f"could not fetch URL: response too large ({declared} bytes, limit {max_bytes})")
-                body = bytearray()
-                for piece in response.iter_bytes():
-                    body.extend(piece)
-                    if len(body) > max_bytes:
-                        raise IngestError(f"could not fetch URL: response too large (limit {max_bytes} bytes)")
-                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                final_url = str(response.url)
-    except IngestError:
-        raise
-    except httpx.HTTPError as exc:
-        reason = one_line(exc, 160) or type(exc).__name__
-        raise IngestError(f"could not fetch URL: {reason}") from None
+    fetched = fetch(url, max_bytes=limits.max_bytes, timeout=limits.timeout, allowlist=limits.url_allowlist)
+    content_type, final_url = fetched.content_type, fetched.url
     ext = _ext_for_content(content_type, final_url)
     if ext is None:
         raise IngestError(f"unsupported content type {content_type or '(none)'!r} at {url}")
     name = final_url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or final_url
     fallback = _title_from_name(Path(name).stem or name)
-    return _parse(bytes(body), ext, source=url, fallback_title=fallback)
+    return _parse(fetched.body, ext, limits, source=url, fallback_title=fallback)
 
 
 def _ext_for_content(content_type: str, url: str) -> str | None:
@@ -441,7 +481,7 @@ def _ext_for_content(content_type: str, url: str) -> str | None:
     return None
 
 
-_PARSERS: dict[str, Callable[[bytes, str], tuple[str, list[Section]]]] = {
+_PARSERS: dict[str, Callable[[bytes, str, Limits], tuple[str, list[Section]]]] = {
     ".txt": _parse_txt,
     ".md": _parse_md,
     ".markdown": _parse_md,

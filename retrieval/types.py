@@ -78,12 +78,16 @@ class IngestReport:
     unchanged: int = 0
     chunks_embedded: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    suspicious: list[dict[str, object]] = field(default_factory=list)  # source, ord, reason, score
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "chunks_embedded": self.chunks_embedded,
             "errors": list(self.errors),
         }
+        if self.suspicious:
+            out["suspicious"] = list(self.suspicious)
+        return out

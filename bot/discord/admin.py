@@ -64,9 +64,11 @@ class Admin(commands.Cog):
         if not attachments and not url:
             await reply(interaction, "Attach at least one file or give a `url`.")
             return
-        too_big = [a.filename for a in attachments if a.size > MAX_ATTACHMENT_BYTES]
+        limit = min(MAX_ATTACHMENT_BYTES, self.bot.settings.max_upload_bytes)
+        too_big = [a.filename for a in attachments if a.size > limit]
         if too_big:
-            await reply(interaction, f"Too large (limit {MAX_ATTACHMENT_BYTES // 2**20} MB): {', '.join(too_big)}")
+            await reply(interaction, render.neutralize(
+                f"Too large (limit {_mb(limit)}): {', '.join(_safe_name(n) for n in too_big)}"[:1900]))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         folder = self.upload_dir(interaction.guild.id)
@@ -178,6 +180,7 @@ class Admin(commands.Cog):
         lines = [
             f"Confidence threshold: **{threshold}**",
             f"Auto-answer channels: {channels}",
+            f"Auto-answer below the threshold: {'stay quiet and flag' if gs.auto_quiet else 'say “I don’t know”'}",
             f"Moderators' channel: {f'<#{gs.mod_channel}>' if gs.mod_channel else 'none'}",
             f"Moderator role: {f'<@&{gs.mod_role}>' if gs.mod_role else 'none'}",
         ]
@@ -209,6 +212,12 @@ class Admin(commands.Cog):
             chans.append(str(channel.id))
         await self._set(interaction, auto_channels=chans)
 
+    @settings.command(name="auto-quiet", description="In auto-answer channels, stay quiet when unsure (default on)")
+    @app_commands.describe(mode="on: stay quiet and flag for staff below the threshold; off: say “I don't know”")
+    @admin_only()
+    async def settings_auto_quiet(self, interaction: discord.Interaction[Any], mode: Literal["on", "off"]) -> None:
+        await self._set(interaction, auto_quiet=mode == "on")
+
     @settings.command(name="mod-channel", description="Where “Ask a human” requests are posted")
     @app_commands.describe(channel="leave empty to turn off")
     @admin_only()
@@ -222,6 +231,10 @@ class Admin(commands.Cog):
     @admin_only()
     async def settings_mod_role(self, interaction: discord.Interaction[Any], role: discord.Role | None = None) -> None:
         await self._set(interaction, mod_role=str(role.id) if role else None)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n // 1024} KB"
 
 
 def _fit(lines: list[str], limit: int) -> str:

@@ -21,13 +21,14 @@ from discord.http import Route
 from bot.discord.ask import LRU
 from bot.discord.common import NotAllowed, log, one_line, reply
 from bot.discord.views import AnswerButton
+from bot.safety import install_secret_filter, redact, secret_values
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant
     from bot.config import Settings
     from bot.store import GuildSettings
 
-EXTENSIONS = ("bot.discord.ask", "bot.discord.admin", "bot.discord.moderation")
+EXTENSIONS = ("bot.discord.ask", "bot.discord.admin", "bot.discord.moderation", "bot.discord.retention")
 SETTINGS_TTL = 30.0  # seconds a guild's settings are cached between store reads
 
 # Only what the bot uses: see channels, read history (reply chains), send messages (also in
@@ -93,7 +94,7 @@ class Tree(app_commands.CommandTree["RagcordBot"]):
         else:
             cmd = interaction.command.qualified_name if interaction.command else "?"
             log.error("/%s failed", cmd, exc_info=original)
-            text = f"Sorry, that failed: {one_line(original)}"
+            text = redact(f"Sorry, that failed: {one_line(original)}", secret_values(interaction.client.settings))
         try:
             await reply(interaction, text)
         except discord.HTTPException:
@@ -164,6 +165,8 @@ async def run_bot(settings: Settings) -> None:
         )
     token = settings.discord_token.get_secret_value().strip()
     from bot.assistant import Assistant  # noqa: PLC0415
+
+    install_secret_filter(settings)  # the token and API keys never reach a log line
 
     apply_endpoints(settings.discord_api_base, settings.discord_gateway)
     assistant = await Assistant.create(settings)

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import discord
 
+from bot.safety import strip_foreign_links
 from bot.types import Answer, Citation
 
 MESSAGE_LIMIT = 2000
@@ -87,7 +88,7 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 def streaming_preview(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """What a message shows while tokens arrive: the text so far (tail-trimmed) and a cursor."""
-    text = neutralize(text.strip())
+    text = neutralize(strip_foreign_links(text.strip(), set()))  # links return with the checked final answer
     room = limit - len(STREAM_CURSOR) - 1
     if len(text) > room:
         text = text[: room - 1].rstrip() + "…"
@@ -222,3 +223,21 @@ def ingest_summary(report: Mapping[str, Any]) -> str:
         more = f"\n… and {len(errors) - 10} more" if len(errors) > 10 else ""
         line += f"\n{len(errors)} error(s):\n" + "\n".join(shown) + more
     return line
+
+
+def candidates_text(candidates: Sequence[Mapping[str, Any]], limit: int = EMBED_LIMIT) -> str:
+    """Every candidate answer with its confidence, best first (for the "Other answers" button)."""
+    if not candidates:
+        return "There were no other candidate answers."
+    best = " ".join(str(candidates[0].get("text", "")).split())
+    per = max(200, (limit - 50) // len(candidates) - 60)
+    blocks = []
+    for i, c in enumerate(candidates):
+        text = " ".join(str(c.get("text", "")).split())
+        same = " · same text as the best" if i and text == best else ""
+        head = f"**{'Best' if i == 0 else f'#{i + 1}'}** · confidence {float(c.get('confidence') or 0):.2f}{same}"
+        if len(text) > per:
+            text = text[: per - 1].rstrip() + "…"
+        blocks.append(f"{head}\n> {neutralize(text) or '(empty)'}")
+    out = "\n\n".join(blocks)
+    return out if len(out) <= limit else out[: limit - 1] + "…"

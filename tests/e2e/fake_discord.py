@@ -125,11 +125,21 @@ class Channel:
     id: int
     name: str
     guild_id: int | None
-    type: int = 0  # 0 text, 1 DM, 11 public thread
+    type: int = 0  # 0 text, 1 DM, 11 public thread, 12 private thread
+    parent_id: int | None = None  # threads
+    owner_id: int | None = None  # threads
+    members: set[int] = field(default_factory=set)  # thread members
 
     def payload(self, position: int = 0) -> dict[str, Any]:
         if self.type == 1:
             return {"id": str(self.id), "type": 1, "last_message_id": None, "recipients": []}
+        if self.type in (11, 12):
+            return {"id": str(self.id), "type": self.type, "name": self.name, "guild_id": str(self.guild_id),
+                    "parent_id": str(self.parent_id), "owner_id": str(self.owner_id), "last_message_id": None,
+                    "rate_limit_per_user": 0, "message_count": 0, "member_count": len(self.members),
+                    "flags": 0, "thread_metadata": {
+                        "archived": False, "auto_archive_duration": 1440, "archive_timestamp": _now(),
+                        "locked": False, "invitable": True, "create_timestamp": _now()}}
         return {"id": str(self.id), "type": self.type, "name": self.name, "position": position,
                 "guild_id": str(self.guild_id), "permission_overwrites": [], "nsfw": False,
                 "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "parent_id": None,
@@ -144,6 +154,7 @@ class Guild:
     channels: list[Channel] = field(default_factory=list)
     roles: list[Role] = field(default_factory=list)
     members: dict[int, list[int]] = field(default_factory=dict)  # user id -> role ids
+    threads: list[Channel] = field(default_factory=list)
 
     def permissions(self, user_id: int) -> int:
         if user_id == self.owner_id:
@@ -195,6 +206,7 @@ class FakeDiscord:
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
         self.identified = asyncio.Event()
+        self.resumes = 0
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -377,6 +389,12 @@ class FakeDiscord:
         await self.identified.wait()
         await self._send(0, data, event)
 
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close the bot's websocket as a failing gateway would; the bot must RESUME (or IDENTIFY)."""
+        assert self._ws is not None, "the bot is not connected"
+        self.identified.clear()
+        await self._ws.close(code=code, message=b"fake gateway fault")
+
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
@@ -389,6 +407,11 @@ class FakeDiscord:
             op = frame.get("op")
             if op == 1:
                 await self._send(11, None)
+            elif op == 6:  # RESUME after a dropped connection: replay nothing, say RESUMED
+                assert frame["d"]["token"] == TOKEN
+                self.resumes += 1
+                await self._send(0, {}, "RESUMED")
+                self.identified.set()
             elif op == 2:
                 assert frame["d"]["token"] == TOKEN
                 self.identify = frame["d"]
@@ -527,6 +550,25 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter.token
 
+    async def submit_modal(self, modal: Call, user: User, values: list[str]) -> str:
+        """Submit the modal the bot opened (a type 9 callback) with `values` for its text inputs, in order."""
+        opened = self.interactions[modal.token or ""].payload
+        channel = self.channels[int(opened["channel_id"])]
+        inter = self._interaction_base(5, channel, user)
+        form = modal.payload["data"]
+        answers = iter(values)
+        rows = []
+        for row in form["components"]:
+            if row["type"] == 18:  # a Label wrapping one input
+                rows.append({"type": 18, "component": {**_input(row["component"]), "value": next(answers)}})
+            else:
+                rows.append({"type": 1, "components": [{**_input(c), "value": next(answers)} for c in row["components"]]})
+        inter.payload["data"] = {"custom_id": form["custom_id"], "components": rows}
+        if "message" in opened:
+            inter.payload["message"] = self.messages.get(int(opened["message"]["id"]), opened["message"])
+        await self.dispatch("INTERACTION_CREATE", inter.payload)
+        return inter.token
+
     async def click(self, message: dict[str, Any], custom_id: str, user: User) -> str:
         """Press a button on one of the bot's messages; returns the interaction token."""
         channel = self.channels[int(message["channel_id"])]
@@ -630,6 +672,28 @@ class FakeDiscord:
         # channels
         if parts[0] == "channels":
             cid = int(parts[1])
+            if method == "POST" and parts[2:] == ["threads"]:
+                parent = self.channels[cid]
+                thread = Channel(self.next_id(), payload["name"], parent.guild_id, int(payload.get("type") or 11),
+                                 parent_id=cid, owner_id=BOT_ID, members={BOT_ID})
+                self.channels[thread.id] = thread
+                self.guilds[parent.guild_id or 0].threads.append(thread)
+                data = thread.payload()
+                await self._record(Call("thread_create", method, tail, payload, channel_id=cid,
+                                        message_id=thread.id, message=data))
+                await self.dispatch("THREAD_CREATE", {**data, "newly_created": True})
+                return _json(data)
+            if method == "PUT" and len(parts) == 4 and parts[2] == "thread-members":
+                self.channels[cid].members.add(int(parts[3]))
+                await self._record(Call("thread_member_add", method, tail, {"user_id": parts[3]}, channel_id=cid))
+                return web.Response(status=204)
+            if method == "GET" and parts[2:] == ["messages"]:
+                limit = int(request.query.get("limit", 50))
+                before = int(request.query.get("before", 1 << 63))
+                after = int(request.query.get("after", 0))
+                found = sorted((m for i, m in self.messages.items() if m["channel_id"] == str(cid)
+                                and after < i < before), key=lambda m: -int(m["id"]))
+                return _json(found[:limit])
             if method == "POST" and parts[2:] == ["typing"]:
                 await self._record(Call("typing", method, tail, {}, channel_id=cid))
                 return web.Response(status=204)
@@ -668,6 +732,8 @@ class FakeDiscord:
                 "response_message_loading": rtype == 5,
                 "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
             }}
+            if rtype == 6:  # deferred update: @original is the message the component is on
+                inter["_original"] = inter["message"]["id"]
             if rtype in (4, 5):
                 msg = self._bot_message(int(inter["channel_id"]), data, files, inter)
                 if rtype == 5:
@@ -716,3 +782,7 @@ class FakeDiscord:
 
         self.unknown.append(f"{method} {tail}")
         return _json({"message": "404: Not Found", "code": 0}, 404)
+
+
+def _input(component: dict[str, Any]) -> dict[str, Any]:
+    return {"type": component["type"], "custom_id": component["custom_id"]}

@@ -178,7 +178,7 @@ def test_corrupt_docx(tmp_path: Path) -> None:
 
 def test_unreachable_url() -> None:
     with pytest.raises(IngestError, match="^could not fetch URL"):
-        load("http://127.0.0.1:9/nothing-listens-here", timeout=2)
+        load("http://127.0.0.1:9/nothing-listens-here", timeout=2, url_allowlist=["127.0.0.1"])
 
 
 def test_iter_sources_expands_folders(tmp_path: Path) -> None:
@@ -236,22 +236,30 @@ def web(tmp_path: Path):
     server.server_close()
 
 
+LOCAL = ["127.0.0.1"]  # the test server is local: loopback must be allowed explicitly
+
+
 def test_urls_by_content_type(web: str) -> None:
-    page = load(f"{web}/moved")  # redirects are followed; the source stays as given
+    page = load(f"{web}/moved", url_allowlist=LOCAL)  # redirects are followed; the source stays as given
     assert page.source == f"{web}/moved" and page.title == "Returns policy"
     assert "thirty days" in page.text and "MENUHOME" not in page.text
-    pdf = load(f"{web}/files/guide.pdf")
+    pdf = load(f"{web}/files/guide.pdf", url_allowlist=LOCAL)
     assert pdf.sections[0].page == 1 and "lanterns" in pdf.text and pdf.mime == "application/pdf"
-    assert load(f"{web}/notes").text == "Plain notes about kettles."
+    assert load(f"{web}/notes", url_allowlist=LOCAL).text == "Plain notes about kettles."
 
 
 def test_url_errors(web: str) -> None:
     with pytest.raises(IngestError, match="^could not fetch URL: HTTP 404"):
-        load(f"{web}/missing")
+        load(f"{web}/missing", url_allowlist=LOCAL)
     with pytest.raises(IngestError, match="^could not fetch URL: response too large"):
-        load(f"{web}/big", max_bytes=1000)
+        load(f"{web}/big", max_bytes=1000, url_allowlist=LOCAL)
     with pytest.raises(IngestError, match="^unsupported content type 'image/png'"):
-        load(f"{web}/image")
+        load(f"{web}/image", url_allowlist=LOCAL)
+
+
+def test_local_urls_refused_without_the_allowlist(web: str) -> None:
+    with pytest.raises(IngestError, match=r"^could not fetch URL: refused 127\.0\.0\.1: a loopback address"):
+        load(f"{web}/notes")
 
 
 def test_extracted_html_tidy_keeps_code() -> None:

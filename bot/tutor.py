@@ -5,6 +5,7 @@ correct answer moves the question to a box reviewed less often.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -102,7 +103,9 @@ class Tutor:
         item = await self._store.quiz_item(scope, item_id)
         if item is None:
             raise QuizError(f"there is no question #{item_id} here")
-        result = grade(item["kind"], item["answer"], item["choices"], response, self._similarity, judge)
+        result = await asyncio.to_thread(  # semantic grading runs the embedder: keep it off the loop
+            grade, item["kind"], item["answer"], item["choices"], response, self._similarity, judge
+        )
         box = next_box(await self._store.review_box(scope, user, item_id), result)
         due = (now or datetime.now(timezone.utc)) + timedelta(seconds=REVIEW_INTERVALS[box])
         await self._store.record_attempt(

@@ -119,6 +119,8 @@ class Job:
     target: Target
     channel: discord.abc.Messageable | None  # for the typing indicator (None: interaction)
     enqueued: float = field(default_factory=time.monotonic)
+    quiet: bool = False  # auto-answer: no streaming, and say nothing below the threshold
+    level: str | None = None  # /explain: answer as an explanation at this level
 
 
 # --- the cog -------------------------------------------------------------------------------------
@@ -161,7 +163,8 @@ class Ask(commands.Cog):
             trigger = "mention"
         elif conversation is not None:
             trigger = "reply"
-        elif isinstance(channel, discord.Thread) and channel.owner_id == me.id:
+        elif isinstance(channel, discord.Thread) and channel.owner_id == me.id \
+                and channel.type is not discord.ChannelType.private_thread:  # private: staff escalations
             trigger = "thread"
         elif await self._is_auto_channel(message):
             trigger = "auto"
@@ -181,7 +184,8 @@ class Ask(commands.Cog):
             channel=str(channel.id), conversation=conversation,
             user_name=message.author.display_name, message_id=str(message.id),
         )
-        await self.submit(Job(question, MessageTarget(message), channel))
+        quiet = trigger == "auto" and (await self.bot.guild_settings(question.scope)).auto_quiet
+        await self.submit(Job(question, MessageTarget(message), channel, quiet=quiet))
 
     def _default_conversation(self, message: discord.Message) -> str:
         channel = message.channel
@@ -250,6 +254,12 @@ class Ask(commands.Cog):
     @app_commands.command(name="ask", description="Ask a question about this server's documents")
     @app_commands.describe(question="What do you want to know?")
     async def ask(self, interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 4000]) -> None:
+        await self.enqueue_interaction(interaction, question)
+
+    async def enqueue_interaction(
+        self, interaction: discord.Interaction[Any], text: str, *, level: str | None = None
+    ) -> None:
+        """Rate-limit, defer, and queue a slash-command question (`/ask`, `/explain`)."""
         user = str(interaction.user.id)
         wait = self.limiter.retry_after(user)
         if wait:
@@ -260,11 +270,11 @@ class Ask(commands.Cog):
             return
         await interaction.response.defer(thinking=True)
         q = Question(
-            text=question, user=user, scope=scope_for(self.bot, interaction.guild_id),
+            text=text, user=user, scope=scope_for(self.bot, interaction.guild_id),
             channel=str(interaction.channel_id), conversation=f"slash:{interaction.id}",
             user_name=interaction.user.display_name, message_id=str(interaction.id),
         )
-        await self.submit(Job(q, InteractionTarget(interaction), None), rate_checked=True)
+        await self.submit(Job(q, InteractionTarget(interaction), None, level=level), rate_checked=True)
 
     @app_commands.command(name="forget", description="Delete what I remember about you here")
     async def forget(self, interaction: discord.Interaction[Any]) -> None:
@@ -291,7 +301,7 @@ class Ask(commands.Cog):
             await job.target.notice(_busy())
             return
         waiting = ahead + self.busy - len(self.workers) + 1  # questions before this one starts
-        if waiting > 0 and isinstance(job.target, MessageTarget):
+        if waiting > 0 and isinstance(job.target, MessageTarget) and not job.quiet:
             try:
                 await job.target.placeholder(f"⏳ You're in line — {waiting} question(s) ahead of yours.")
             except discord.HTTPException:
@@ -317,13 +327,16 @@ class Ask(commands.Cog):
     async def answer(self, job: Job) -> Answer:
         """Stream one answer into Discord; returns the final Answer."""
         target, q = job.target, job.question
-        typing = asyncio.create_task(_typing(job.channel)) if job.channel is not None else None
+        quiet = job.quiet  # nothing shows until we know the answer is confident enough
+        typing = asyncio.create_task(_typing(job.channel)) if job.channel is not None and not quiet else None
         streamed: list[str] = []
         final: Answer | None = None
         last_edit = 0.0
+        assistant = self.bot.assistant
+        events = assistant.explain(q.text, job.level, q) if job.level else assistant.ask(q)
         try:
-            async for event in self.bot.assistant.ask(q):
-                if isinstance(event, TokenEvent):
+            async for event in events:
+                if isinstance(event, TokenEvent) and not quiet:
                     streamed.append(event.text)
                     now = time.monotonic()
                     if now - last_edit >= EDIT_INTERVAL and "".join(streamed).strip():
@@ -338,14 +351,40 @@ class Ask(commands.Cog):
                 typing.cancel()
         if final is None:
             raise RuntimeError("the assistant ended without an answer")
+        if quiet and final.refused and not final.error:
+            support = self.bot.get_cog("Support")
+            if support is not None and isinstance(job.target, MessageTarget):
+                await support.stayed_quiet(job.target.question, final)  # type: ignore[attr-defined]
+            return final
         await self._render_final(job, final)
+        if final.escalated:
+            await self._escalate(job, final)
         return final
+
+    async def _escalate(self, job: Job, answer: Answer) -> None:
+        """A frustrated member: open a staff thread and tell them where it is."""
+        support: Any = self.bot.get_cog("Support")
+        target = job.target
+        if support is None:
+            return
+        if isinstance(target, MessageTarget):
+            channel, member, jump = target.question.channel, target.question.author, target.question.jump_url
+        elif isinstance(target, InteractionTarget):
+            channel, member, jump = target.interaction.channel, target.interaction.user, None
+        else:
+            return
+        where = await support.escalated(answer, channel, member, jump)
+        if where is not None:
+            text = (f"🙋 I've asked a human to help — a moderator will join you in <#{where[7:]}>."
+                    if where.startswith("thread:") else "🙋 I've asked a human to help — a moderator has been notified.")
+            await target.extra(text)
 
     async def _render_final(self, job: Job, answer: Answer) -> None:
         target = job.target
         pieces = render.answer_pieces(answer)
         embed = render.answer_embed(answer)
-        view = AnswerView(answer.answer_id) if answer.answer_id is not None else None
+        others = len(answer.candidates) > 1
+        view = AnswerView(answer.answer_id, others=others) if answer.answer_id is not None else None
         if answer.answer_id is not None:
             self.bot.recent_answers[answer.answer_id] = answer
         extras: dict[str, Any] = {}

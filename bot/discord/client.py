@@ -20,7 +20,7 @@ from discord.http import Route
 
 from bot.discord.ask import LRU
 from bot.discord.common import NotAllowed, log, one_line, reply
-from bot.discord.views import AnswerButton
+from bot.discord.views import AnswerButton, ResolveButton
 from bot.safety import install_secret_filter, redact, secret_values
 
 if TYPE_CHECKING:
@@ -28,16 +28,21 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.store import GuildSettings
 
-EXTENSIONS = ("bot.discord.ask", "bot.discord.admin", "bot.discord.moderation", "bot.discord.retention")
+EXTENSIONS = (
+    "bot.discord.ask", "bot.discord.admin", "bot.discord.moderation", "bot.discord.retention",
+    "bot.discord.support", "bot.discord.tutor",
+)
 SETTINGS_TTL = 30.0  # seconds a guild's settings are cached between store reads
 
-# Only what the bot uses: see channels, read history (reply chains), send messages (also in
-# threads) and embed links (sources). Slash-command replies and /export files go through the
-# interaction webhook, which needs no channel permission.
+# Only what the bot uses: see channels, read history (reply chains, /summarize), send messages
+# (also in threads), embed links (sources) and create private threads (escalations to staff;
+# invitable, so adding the member needs no Manage Threads). Slash-command replies and /export
+# files go through the interaction webhook, which needs no channel permission.
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
     send_messages_in_threads=True,
+    create_private_threads=True,
     embed_links=True,
     read_message_history=True,
 )
@@ -117,7 +122,7 @@ class RagcordBot(commands.Bot):
         self._guild_settings: dict[str, tuple[float, GuildSettings]] = {}
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(AnswerButton)
+        self.add_dynamic_items(AnswerButton, ResolveButton)
         for ext in EXTENSIONS:
             await self.load_extension(ext)
         await self.sync_commands()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.discord import render
-from bot.discord.common import NONE, reply, scope_for
+from bot.discord.common import NONE, is_moderator, reply, scope_for
 
 if TYPE_CHECKING:
     from bot.discord.client import RagcordBot
@@ -25,12 +25,13 @@ _BUTTONS: dict[str, tuple[str | None, str | None, discord.ButtonStyle]] = {
     "up": (None, "👍", discord.ButtonStyle.secondary),
     "down": (None, "👎", discord.ButtonStyle.secondary),
     "human": ("Ask a human", "🙋", discord.ButtonStyle.primary),
+    "alt": ("Other answers", "🔀", discord.ButtonStyle.secondary),  # only when there were several
 }
 
 
 class AnswerButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"rc:(?P<action>src|up|down|human):(?P<answer_id>\d+)",
+    template=r"rc:(?P<action>src|up|down|human|alt):(?P<answer_id>\d+)",
 ):
     def __init__(self, action: str, answer_id: int) -> None:
         label, emoji, style = _BUTTONS[action]
@@ -78,8 +79,19 @@ class AnswerButton(
                 channel=str(interaction.channel_id) if interaction.channel_id else None,
             )
             await reply(interaction, "Thanks — I've noted that this answer wasn't helpful.")
+        elif self.action == "alt":
+            embed = discord.Embed(
+                title=f"Candidate answers for #{self.answer_id}",
+                description=render.candidates_text(row.candidates),
+                colour=discord.Colour.blurple(),
+            )
+            await reply(interaction, embed=embed)
         else:
-            await self._escalate(bot, interaction, scope, row.question)
+            support = bot.get_cog("Support")
+            if support is not None:  # a private thread with staff (bot/discord/support.py)
+                await support.ask_human(interaction, scope, row)  # type: ignore[attr-defined]
+            else:
+                await self._escalate(bot, interaction, scope, row.question)
 
     async def _escalate(
         self, bot: RagcordBot, interaction: discord.Interaction[Any], scope: str, question: str
@@ -114,10 +126,11 @@ class AnswerButton(
 class AnswerView(discord.ui.View):
     """The row of buttons under an answer (no timeout: the buttons are rebuilt from their ids)."""
 
-    def __init__(self, answer_id: int) -> None:
+    def __init__(self, answer_id: int, others: bool = False) -> None:
         super().__init__(timeout=None)
         for action in _BUTTONS:
-            self.add_item(AnswerButton(action, answer_id))
+            if action != "alt" or others:
+                self.add_item(AnswerButton(action, answer_id))
 
 
 class Pager(discord.ui.View):
@@ -153,3 +166,43 @@ class Pager(discord.ui.View):
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         await self._show(interaction, self.page + 1)
+
+
+class ResolveButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"rc:resolve:(?P<flag_id>\d+)"
+):
+    """"Resolve" on an escalation (staff thread or moderators' channel): moderators close the flag."""
+
+    def __init__(self, flag_id: int) -> None:
+        super().__init__(discord.ui.Button(
+            label="Resolve", emoji="✅", style=discord.ButtonStyle.success, custom_id=f"rc:resolve:{flag_id}"
+        ))
+        self.flag_id = flag_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ResolveButton:
+        return cls(int(match["flag_id"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if not await is_moderator(interaction):
+            await reply(interaction, "Only moderators (Manage Messages or the moderator role) can resolve this.")
+            return False
+        return True
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: RagcordBot = interaction.client  # type: ignore[assignment]
+        scope = scope_for(bot, interaction.guild_id)
+        if not await bot.assistant.store.resolve_flag(scope, self.flag_id, str(interaction.user.id)):
+            await reply(interaction, f"Flag #{self.flag_id} is already resolved (or not from this server).")
+            return
+        content = interaction.message.content if interaction.message else ""
+        done = f"{content}\n✅ Resolved by <@{interaction.user.id}>."[-2000:]
+        await interaction.response.edit_message(content=done, view=None, allowed_mentions=NONE)
+
+
+def resolve_view(flag_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ResolveButton(flag_id))
+    return view

@@ -692,7 +692,8 @@ class FakeDiscord:
                 before = int(request.query.get("before", 1 << 63))
                 after = int(request.query.get("after", 0))
                 found = sorted((m for i, m in self.messages.items() if m["channel_id"] == str(cid)
-                                and after < i < before), key=lambda m: -int(m["id"]))
+                                and after < i < before and not (m.get("flags") or 0) & 64),  # not ephemeral
+                               key=lambda m: -int(m["id"]))
                 return _json(found[:limit])
             if method == "POST" and parts[2:] == ["typing"]:
                 await self._record(Call("typing", method, tail, {}, channel_id=cid))

@@ -339,7 +339,7 @@ class Assistant:
         def measure() -> list[tuple[Support, float]]:
             out = []
             for g in gens:
-                support = assess(g.text, texts, self.embedder.similarity)
+                support = assess(g.text, texts, self.embedder.encode)
                 body = strip_citations(g.text)
                 relevance = self.embedder.similarity(question, [body])[0] if body else 0.0
                 out.append((support, relevance))

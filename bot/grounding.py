@@ -1,6 +1,6 @@
 """How well an answer is supported by the passages it was given, and which ones it cites.
 
-Pure functions over text plus an injected sentence-similarity function (the embedder's cosine),
+Pure functions over text plus an injected encoder (the embedder, for cosine similarity),
 so the core can judge a weak generator instead of trusting it.
 """
 from __future__ import annotations
@@ -9,7 +9,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-Similarity = Callable[[str, list[str]], list[float]]
+import numpy as np
+
+Encode = Callable[[list[str]], np.ndarray]  # texts → L2-normalised rows
 
 _CITE = re.compile(r"\[(\d{1,2})\]")
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|\n+")
@@ -71,26 +73,30 @@ def abstains(text: str) -> bool:
     return bool(_ABSTAIN.search(text))
 
 
-def assess(answer: str, passages: Sequence[str], similarity: Similarity | None) -> Support:
-    """Score each answer sentence against every passage (semantic and lexical) and aggregate."""
+def assess(answer: str, passages: Sequence[str], encode: Encode | None) -> Support:
+    """Score each answer sentence against every passage (semantic and lexical) and aggregate.
+
+    `encode` maps texts to L2-normalised vectors (the embedder); passages and sentences are
+    encoded once each and compared in one matrix product. Without it, support is lexical only.
+    """
     explicit = cited_numbers(answer, len(passages))
     body = [strip_citations(s) for s in sentences(answer)]
     body = [s for s in body if content_words(s)]
     if not body or not passages:
         return Support(0.0, 0.0, tuple(explicit), abstains(answer))
-    per_sentence: list[float] = []
-    best_passages: list[int] = []
-    for sent in body:
-        lexical = [lexical_support(sent, p) for p in passages]
-        semantic = similarity(sent, list(passages)) if similarity else lexical
-        combined = [0.5 * lx + 0.5 * max(0.0, sm) for lx, sm in zip(lexical, semantic)]
-        best = max(range(len(passages)), key=combined.__getitem__)
-        per_sentence.append(combined[best])
-        best_passages.append(best + 1)
-    cited = explicit or list(dict.fromkeys(best_passages))
+    lexical = np.array([[lexical_support(sent, p) for p in passages] for sent in body])
+    if encode is not None:
+        vectors = encode([*passages, *body])
+        semantic = np.clip(vectors[len(passages):] @ vectors[: len(passages)].T, 0.0, None)
+    else:
+        semantic = lexical
+    combined = 0.5 * lexical + 0.5 * semantic
+    best = combined.argmax(axis=1)
+    per_sentence = combined[np.arange(len(body)), best]
+    cited = explicit or list(dict.fromkeys(int(b) + 1 for b in best))
     return Support(
-        score=sum(per_sentence) / len(per_sentence),
-        weakest=min(per_sentence),
+        score=float(per_sentence.mean()),
+        weakest=float(per_sentence.min()),
         cited=tuple(cited),
         abstained=abstains(answer),
     )

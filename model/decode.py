@@ -143,6 +143,10 @@ def _finish(row: Row, text: IncrementalText, reason: str) -> None:
     row.on_finish(reason)
 
 
+def _keeps_last_logits(model: Any) -> bool:
+    return "logits_to_keep" in inspect.signature(model.forward).parameters
+
+
 def _causal_steps(spec: ModelSpec, rows: Sequence[Row]):
     """Coroutine: yields last-position logits [B, V]; receives the next token per row."""
     width = max(len(r.ids) for r in rows)
@@ -154,6 +158,8 @@ def _causal_steps(spec: ModelSpec, rows: Sequence[Row]):
     ids, mask = ids.to(spec.device), mask.to(spec.device)
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
     kwargs: dict[str, Any] = {"position_ids": pos} if spec.takes_position_ids else {}
+    if _keeps_last_logits(spec.model):
+        kwargs["logits_to_keep"] = 1  # prefill needs only the last position's logits
     out = spec.model(input_ids=ids, attention_mask=mask, use_cache=True, **kwargs)
     past = out.past_key_values
     while True:

@@ -62,7 +62,7 @@ class DenseIndex:
         vecs_arr = np.ascontiguousarray(np.asarray(vecs, dtype=np.float32).reshape(len(ids_arr), self.dim))
         if len(ids_arr) == 0:
             return
-        if len(np.unique(ids_arr)) != len(ids_arr) or any(int(i) in self for i in ids_arr):
+        if len(np.unique(ids_arr)) != len(ids_arr) or (len(self) and np.isin(ids_arr, self.ids()).any()):
             raise ValueError("duplicate chunk id added to the dense index")
         self._store.add_with_ids(vecs_arr, ids_arr)
         if self._ann is not None:

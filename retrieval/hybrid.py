@@ -28,8 +28,10 @@ def candidates(
     query: str, query_vec: np.ndarray, dense: DenseIndex, sparse: SparseIndex, config: RetrievalConfig
 ) -> Candidates:
     """Top-N of each retriever, plus each one's exact score for what only the other found."""
+    use_sparse = config.fusion != "dense"
     dense_hits = dense.search(query_vec, config.dense_top_k) if config.fusion != "sparse" else []
-    sparse_hits = sparse.search(query, config.sparse_top_k) if config.fusion != "dense" else []
+    scores = sparse.scores(query) if use_sparse and len(sparse) else None  # scored once per query
+    sparse_hits = sparse.search(query, config.sparse_top_k, scores) if use_sparse else []
     d_ids = {i for i, _ in dense_hits}
     s_ids = {i for i, _ in sparse_hits}
     dense_fill: dict[int, float] = {}
@@ -38,7 +40,7 @@ def candidates(
         if missing:
             vectors = dense.reconstruct_many(missing)
             dense_fill = dict(zip(missing, (vectors @ np.asarray(query_vec, np.float32)).tolist()))
-    sparse_fill = sparse.scores_for(query, d_ids - s_ids) if config.fusion != "dense" else {}
+    sparse_fill = sparse.scores_for(query, d_ids - s_ids, scores) if use_sparse else {}
     sparse_max = sparse.max_score(query) if sparse_hits else 0.0
     return Candidates(dense_hits, sparse_hits, dense_fill, sparse_fill, sparse_max)
 

@@ -27,6 +27,9 @@ class SparseIndex:
         self._stop = _stopwords()
         self._ids: list[int] = []
         self._retriever = None  # bm25s.BM25 once built with at least one chunk
+        # derived from the index, rebuilt lazily after it changes
+        self._position: dict[int, int] | None = None
+        self._term_max: dict[str, float] = {}
 
     def tokenize(self, text: str) -> list[str]:
         """Lower-case word tokens, no stemming; English stopwords and single letters dropped."""
@@ -48,11 +51,16 @@ class SparseIndex:
             raise ValueError("ids and texts differ in length")
         self._ids = [int(i) for i in ids]
         self._retriever = None
+        self._forget_derived()
         if not self._ids:
             return
         retriever = bm25s.BM25(k1=self.k1, b=self.b)
         retriever.index([self.tokenize(t) for t in texts], show_progress=False)
         self._retriever = retriever
+
+    def _forget_derived(self) -> None:
+        self._position = None
+        self._term_max = {}
 
     # ------------------------------------------------------------ search
     def _query_tokens(self, query: str) -> list[str]:
@@ -70,12 +78,18 @@ class SparseIndex:
 
     def max_score(self, query: str) -> float:
         """An upper bound on any chunk's score: each query term's best score, summed."""
-        return float(sum(float(np.max(self._retriever.get_scores([t]))) for t in self._query_tokens(query)))
+        total = 0.0
+        for t in self._query_tokens(query):
+            if t not in self._term_max:  # one full pass per term, once per index version
+                self._term_max[t] = float(np.max(self._retriever.get_scores([t])))
+            total += self._term_max[t]
+        return total
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+    def search(self, query: str, k: int, scores: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k chunks; pass `scores` (from `scores(query)`) to avoid scoring the query twice."""
         if k <= 0 or not self._ids:
             return []
-        scores = self.scores(query)
+        scores = self.scores(query) if scores is None else scores
         positive = np.flatnonzero(scores > 0)
         if len(positive) == 0:
             return []
@@ -84,13 +98,15 @@ class SparseIndex:
         order = positive[np.argsort(-scores[positive], kind="stable")]
         return [(self._ids[i], float(scores[i])) for i in order]
 
-    def scores_for(self, query: str, ids: Iterable[int]) -> dict[int, float]:
+    def scores_for(self, query: str, ids: Iterable[int], scores: np.ndarray | None = None) -> dict[int, float]:
         """Scores of particular chunks (0.0 for unknown ids); used to complete fused candidates."""
         wanted = list(ids)
         if not wanted:
             return {}
-        scores = self.scores(query)
-        position = {cid: i for i, cid in enumerate(self._ids)}
+        scores = self.scores(query) if scores is None else scores
+        if self._position is None:
+            self._position = {cid: i for i, cid in enumerate(self._ids)}
+        position = self._position
         return {cid: float(scores[position[cid]]) if cid in position else 0.0 for cid in wanted}
 
     # ------------------------------------------------------------ files

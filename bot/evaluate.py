@@ -183,7 +183,6 @@ class EvalReport:
     answers: dict[str, float] = field(default_factory=dict)
     threshold: float | None = None
     curve: list[tuple[float, float, float]] = field(default_factory=list)
-    baseline_curve: list[tuple[float, float, float]] = field(default_factory=list)
     queries: int = 0
 
     def as_json(self) -> dict[str, Any]:
@@ -234,9 +233,6 @@ def plot(report: EvalReport, path: Path) -> Path:
         t, answered, refused = zip(*report.curve)
         ax.plot(t, answered, label="answered recall (answerable)")
         ax.plot(t, refused, label="refusal recall (unanswerable)")
-        if report.baseline_curve:
-            bt, ba, br = zip(*report.baseline_curve)
-            ax.plot(ba, br, alpha=0)  # keep axes stable
         if report.threshold is not None:
             ax.axvline(report.threshold, color="grey", linestyle="--", label=f"recommended {report.threshold:.2f}")
         ax.set_xlim(0, 1)
@@ -346,5 +342,5 @@ async def _answers(assistant: Assistant, data: EvalSet, report: EvalReport, prog
         report.answers["answered_recall"] = round(chosen[1], 4)
         report.answers["baseline_refusal_recall"] = round(refusal_at_answered(baseline, chosen[1]), 4)
         report.threshold = threshold
-        report.curve, report.baseline_curve = curve, baseline
+        report.curve = curve
 

@@ -274,28 +274,6 @@ class Store:
             )
 
     # --- conversation memory -----------------------------------------------------------------
-    async def add_message(
-        self,
-        *,
-        scope: str,
-        user: str,
-        role: str,
-        content: str,
-        channel: str | None = None,
-        conversation: str | None = None,
-        answer_id: int | None = None,
-        reply_to: int | None = None,
-        external_id: str | None = None,
-    ) -> int:
-        async with self._tx() as db:
-            cur = await db.execute(
-                "INSERT INTO messages (scope, channel, conversation, user, role, content, created_at,"
-                " reply_to, answer_id, external_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (scope, channel, conversation, user, role, content, now_iso(), reply_to, answer_id,
-                 external_id),
-            )
-        return int(cur.lastrowid or 0)
-
     async def recent_turns(self, conversation: str, limit: int) -> list[TurnRow]:
         if limit <= 0:
             return []
@@ -307,33 +285,6 @@ class Store:
         return [TurnRow(r["role"], r["content"]) for r in reversed(rows)]
 
     # --- answers --------------------------------------------------------------------------------
-    async def add_answer(
-        self,
-        *,
-        scope: str,
-        question: str,
-        text: str,
-        citations: Sequence[dict[str, Any]],
-        confidence: float,
-        refused: bool,
-        backend: str,
-        latency_ms: int,
-        candidates: Sequence[dict[str, Any]] = (),
-        escalated: bool = False,
-        user: str | None = None,
-        channel: str | None = None,
-    ) -> int:
-        async with self._tx() as db:
-            cur = await db.execute(
-                "INSERT INTO answers (scope, question, text, citations, confidence, refused, escalated,"
-                " backend, latency_ms, candidates, user, channel, created_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (scope, question, text, json.dumps(list(citations)), confidence, int(refused),
-                 int(escalated), backend, latency_ms, json.dumps(list(candidates)), user, channel,
-                 now_iso()),
-            )
-        return int(cur.lastrowid or 0)
-
     async def record_exchange(
         self,
         *,

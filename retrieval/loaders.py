@@ -169,33 +169,50 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 
 
+class _SectionBuilder:
+    """Text grouped under the heading it follows: one Section per heading (empty ones dropped)."""
+
+    def __init__(self, joiner: str = "\n\n") -> None:
+        self.sections: list[Section] = []
+        self._joiner = joiner
+        self._heading: str | None = None
+        self._parts: list[str] = []
+
+    def add(self, part: str) -> None:
+        self._parts.append(part)
+
+    def start(self, heading: str) -> None:
+        self._flush()
+        self._heading = heading
+
+    def finish(self) -> list[Section]:
+        self._flush()
+        return self.sections
+
+    def _flush(self) -> None:
+        body = self._joiner.join(self._parts).strip()
+        if body:
+            self.sections.append(Section(text=body, heading=self._heading))
+        self._parts = []
+
+
 def split_markdown(text: str) -> tuple[str | None, list[Section]]:
     """Split markdown at ATX headings (outside code fences). Returns (first H1, sections)."""
-    sections: list[Section] = []
-    heading: str | None = None
+    built = _SectionBuilder(joiner="\n")
     first_h1: str | None = None
-    lines: list[str] = []
     in_fence = False
-
-    def flush() -> None:
-        body = "\n".join(lines).strip()
-        if body:
-            sections.append(Section(text=body, heading=heading))
-        lines.clear()
-
     for line in _normalise_newlines(text).split("\n"):
         if _FENCE.match(line):
             in_fence = not in_fence
         match = None if in_fence else _ATX.match(line)
         if match:
-            flush()
             heading = _strip_md_inline(match.group(2))
+            built.start(heading)
             if first_h1 is None and len(match.group(1)) == 1:
                 first_h1 = heading
         else:
-            lines.append(line)
-    flush()
-    return first_h1, sections
+            built.add(line)
+    return first_h1, built.finish()
 
 
 def _strip_md_inline(text: str) -> str:
@@ -289,14 +306,7 @@ def _drop_boilerplate(soup) -> None:  # noqa: ANN001
 def _html_sections_bs4(soup) -> list[Section]:  # noqa: ANN001
     _drop_boilerplate(soup)
     body = soup.body or soup
-    sections: list[Section] = []
-    heading: str | None = None
-    paragraphs: list[str] = []
-
-    def flush() -> None:
-        if paragraphs:
-            sections.append(Section(text="\n\n".join(paragraphs), heading=heading))
-            paragraphs.clear()
+    built = _SectionBuilder()
 
     blocks = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "tr", "dt", "dd")
     for node in body.find_all(blocks):
@@ -309,11 +319,10 @@ def _html_sections_bs4(soup) -> list[Section]:  # noqa: ANN001
         if not text:
             continue
         if node.name.startswith("h") and len(node.name) == 2:
-            flush()
-            heading = text
+            built.start(text)
         else:
-            paragraphs.append(text)
-    flush()
+            built.add(text)
+    sections = built.finish()
     if not sections:  # no block structure at all: take the visible text
         text = "\n".join(line.strip() for line in body.get_text("\n").split("\n") if line.strip())
         if text:
@@ -408,34 +417,25 @@ def _parse_docx(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, 
     except Exception as exc:
         raise IngestError(f"not a readable DOCX: {one_line(exc, 120)}") from None
     title = (document.core_properties.title or "").strip() or None
-    sections: list[Section] = []
-    heading: str | None = None
-    paragraphs: list[str] = []
-
-    def flush() -> None:
-        if paragraphs:
-            sections.append(Section(text="\n\n".join(paragraphs), heading=heading))
-            paragraphs.clear()
+    built = _SectionBuilder()
 
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             text = _docx_table_text(block)
             if text:
-                paragraphs.append(text)
+                built.add(text)
             continue
         text = block.text.strip()
         if not text:
             continue
         style = (block.style.name if block.style is not None else "") or ""
         if _HEADING_STYLE.match(style.strip()):
-            flush()
-            heading = text
+            built.start(text)
             if title is None and style.lower() in ("title", "heading 1", "heading1"):
                 title = text
         else:
-            paragraphs.append(text)
-    flush()
-    return title or fallback_title, sections
+            built.add(text)
+    return title or fallback_title, built.finish()
 
 
 def _docx_table_text(table) -> str:  # noqa: ANN001

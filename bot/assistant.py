@@ -423,6 +423,8 @@ def retrieval_config(settings: Settings) -> RetrievalConfig:
         chunk_tokens=settings.chunk_tokens,
         overlap_tokens=settings.overlap_tokens,
         ann_threshold=settings.ann_threshold,
+        ivf_threshold=settings.ivf_threshold,
+        sentence_weight=settings.sentence_weight,
         reranker_path=settings.reranker_model,
         **safety.retrieval_limits(settings),
     )

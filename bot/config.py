@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     top_k: int = Field(4, ge=1, le=20, description="passages given to the generator")
     reranker_model: str | None = Field(None, description="local cross-encoder path (optional)")
     ann_threshold: int = Field(50_000, ge=1, description="chunks above which FAISS uses HNSW")
+    ivf_threshold: int = Field(500_000, ge=1, description="chunks above which FAISS uses IVF instead")
+    sentence_weight: float = Field(0.5, ge=0.0, le=1.0,
+                                   description="share of the dense evidence from sentence vectors (0 = off)")
 
     # --- generation ---------------------------------------------------------------------------
     generator: Backend = "local"

@@ -23,6 +23,7 @@ from bot.assistant import Assistant, retrieval_config
 from bot.config import Settings
 from bot.grounding import strip_citations
 from bot.types import Question
+from retrieval.config import INDEX_FORMAT
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k
 
@@ -46,7 +47,8 @@ class EvalSet:
         return any(q.get("answers") or q.get("answerable") is False for q in self.queries)
 
     def fingerprint(self) -> str:
-        h = hashlib.sha256()
+        """Of the corpus and of what ingest writes (retrieval.config.INDEX_FORMAT)."""
+        h = hashlib.sha256(f"index-format-{INDEX_FORMAT}".encode())
         for doc_id in sorted(self.corpus):
             h.update(doc_id.encode())
             h.update(self.corpus[doc_id][1].encode())
@@ -260,11 +262,12 @@ def eval_settings(settings: Settings, data: EvalSet) -> Settings:
 
 def _ingest_corpus(kb: KnowledgeBase, data: EvalSet, progress: Progress | None) -> None:
     have = {d.source for d in kb.list_documents()}
-    todo = [(doc_id, title, text) for doc_id, (title, text) in data.corpus.items() if doc_id not in have]
-    for i, (doc_id, title, text) in enumerate(todo, 1):
-        kb.ingest_text(title or doc_id, text, doc_id, markdown=False)
+    todo = [(title or doc_id, text, doc_id) for doc_id, (title, text) in data.corpus.items() if doc_id not in have]
+    step = 500  # documents per index generation: progress, and a partial index survives an interrupt
+    for start in range(0, len(todo), step):
+        kb.ingest_texts(todo[start : start + step], markdown=False)  # an empty document is just skipped
         if progress:
-            progress("indexing corpus", i, len(todo))
+            progress("indexing corpus", min(start + step, len(todo)), len(todo))
 
 
 def _rank_documents(kb: KnowledgeBase, query: str, depth: int = 10) -> list[str]:

@@ -85,10 +85,14 @@ class Tutor:
         if not hits:
             raise QuizError("there is no course material in this knowledge base yet")
         passages = [SourcePassage(h.chunk_id, h.title, h.text, h.heading) for h in hits]
+        # the closest passages first; further ones only when those hold too few facts
         questions = generate_quiz(
             passages[: max(4, count * 2)], count=count, kind=kind, topic=topic or "general",
             seed=seed, pool=passages,
         )
+        if len(questions) < count:
+            questions = generate_quiz(passages, count=count, kind=kind, topic=topic or "general",
+                                      seed=seed, pool=passages)
         if not questions:
             raise QuizError(f"I could not make questions about “{topic}” from the material")
         ids = await self._store.add_quiz_items(

@@ -26,8 +26,33 @@ class _Piece:
     new_paragraph: bool  # joined to the previous piece by "\n\n" (else by " ")
 
 
+MAX_SENTENCE_UNITS = 1023  # per chunk: sentence vector ids are chunk_id << 10 | unit number
+
+
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def sentence_units(text: str, min_words: int = 6, max_units: int = MAX_SENTENCE_UNITS) -> list[str]:
+    """The chunk's sentences as units for sentence vectors: a sentence (or line) of fewer than
+    `min_words` words is joined to the next one (the last to the previous), so a stray
+    "Yes." or a lone label never becomes a vector of its own; at most `max_units`, the rest
+    joined into the last unit. A chunk with one unit gets none (its chunk vector is that)."""
+    units: list[str] = []
+    pending = ""
+    for sentence in split_sentences(text):
+        pending = f"{pending} {sentence}" if pending else sentence
+        if len(pending.split()) >= min_words:
+            units.append(pending)
+            pending = ""
+    if pending:
+        if units:
+            units[-1] = f"{units[-1]} {pending}"
+        else:
+            units.append(pending)
+    if len(units) > max_units:
+        units[max_units - 1 :] = [" ".join(units[max_units - 1 :])]
+    return units if len(units) > 1 else []
 
 
 def chunk(

@@ -4,6 +4,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+# what ingest writes; bump when it changes, so caches of built indexes (ragcord eval) are redone.
+# 2: stemmed BM25 and sentence vectors
+INDEX_FORMAT = 2
+
 FUSION_METHODS = ("noisy_or", "absolute", "minmax", "zscore", "rrf", "dense", "sparse")
 
 
@@ -25,11 +29,18 @@ class RetrievalConfig:
     # dense share w in noisy_or/absolute/minmax/zscore; RRF weights are 2w and
     # 2(1-w). 0.7 suits noisy_or; "absolute" was measured best at 0.75.
     dense_weight: float = 0.7
+    # share of the dense weight given to each chunk's best sentence vector (noisy_or only;
+    # 0 = chunk vectors alone, and ingest then embeds no sentences)
+    sentence_weight: float = 0.5
     rrf_k: int = 60
     # dense index: exact flat below this many vectors, HNSW at or above
     ann_threshold: int = 50_000
     hnsw_m: int = 32
     hnsw_ef_search: int = 128
+    # ... and IVF-Flat at or above ivf_threshold (HNSW builds too slowly at ~1M vectors);
+    # ivf_nprobe lists scanned per query, 0 = automatic (nlist/16; see retrieval/dense.py)
+    ivf_threshold: int = 500_000
+    ivf_nprobe: int = 0
     # optional cross-encoder (local path); None = no reranking
     reranker_path: str | None = None
     rerank_top_n: int = 20
@@ -52,8 +63,12 @@ class RetrievalConfig:
             raise ValueError(f"fusion must be one of {', '.join(FUSION_METHODS)}, not {self.fusion!r}")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be within [0, 1]")
+        if not 0.0 <= self.sentence_weight <= 1.0:
+            raise ValueError("sentence_weight must be within [0, 1]")
         if self.chunk_tokens < 16 or not 0 <= self.overlap_tokens < self.chunk_tokens:
             raise ValueError("need chunk_tokens >= 16 and 0 <= overlap_tokens < chunk_tokens")
+        if self.ivf_threshold < 1 or self.ivf_nprobe < 0:
+            raise ValueError("need ivf_threshold >= 1 and ivf_nprobe >= 0")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

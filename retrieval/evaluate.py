@@ -23,6 +23,7 @@ from .config import RetrievalConfig
 from .dense import DenseIndex
 from .embedder import Embedder, passage_text
 from .hybrid import Candidates, candidates
+from .ingest import sentence_passages
 from .metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k
 from .sparse import SparseIndex
 from .types import LoadedDocument, Section
@@ -68,15 +69,20 @@ def build_indexes(data: BeirSet, embedder: Embedder, config: RetrievalConfig,
                   cache_dir: str | Path | None = None) -> tuple[DenseIndex, SparseIndex, dict[int, str]]:
     chunk_doc: dict[int, str] = {}
     passages: list[str] = []
+    units: list[list[str]] = []
     for doc in data.corpus:
         loaded = LoadedDocument(source=doc["id"], title=doc.get("title") or "", sections=[Section(text=doc["text"])])
         for draft in chunk(loaded, max_tokens=config.chunk_tokens, overlap_tokens=config.overlap_tokens,
                            count_tokens=embedder.count_tokens):
             chunk_doc[len(passages)] = doc["id"]
             passages.append(passage_text(loaded.title, draft.heading, draft.text))
+            units.append(sentence_passages(loaded.title, draft.heading, draft.text))
     ids = list(range(len(passages)))
     dense = DenseIndex(embedder.dim, ann_threshold=config.ann_threshold)
     dense.add(ids, encode(embedder, passages, cache_dir))
+    flat = encode(embedder, [u for us in units for u in us], cache_dir)
+    bounds = np.cumsum([0, *map(len, units)])
+    dense.sentences.add(ids, [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
     sparse = SparseIndex()
     sparse.rebuild(ids, passages)
     return dense, sparse, chunk_doc
@@ -97,13 +103,18 @@ def variants(config: RetrievalConfig | None = None) -> dict[str, Callable[[Candi
     out: dict[str, Callable[[Candidates], list[tuple[int, float]]]] = {
         "bm25": lambda c: c.sparse,
         "dense": lambda c: c.dense,
+        "best sentence": lambda c: sorted(c.sentence.items(), key=lambda kv: -kv[1]),
         "rrf k=60": lambda c: [(f.id, f.fused) for f in c.fuse("rrf", 0.5)],
-        f"DEFAULT {config.fusion} w={config.dense_weight}":
-            lambda c: [(f.id, f.fused) for f in c.fuse(config.fusion, config.dense_weight, config.rrf_k)],
+        f"DEFAULT {config.fusion} w={config.dense_weight} a={config.sentence_weight}":
+            lambda c: [(f.id, f.fused) for f in c.fuse(config.fusion, config.dense_weight, config.rrf_k,
+                                                        config.sentence_weight)],
     }
     for method in ("noisy_or", "absolute", "minmax", "zscore"):
         for w in (0.5, 0.6, 0.65, 0.7, 0.75, 0.8):
-            out[f"{method} w={w}"] = lambda c, m=method, w=w: [(f.id, f.fused) for f in c.fuse(m, w)]
+            out[f"{method} w={w}"] = lambda c, m=method, w=w: [(f.id, f.fused) for f in c.fuse(m, w, 60, 0.0)]
+    for a in (0.35, 0.5, 0.65):
+        for w in (0.65, 0.7, 0.75, 0.8):
+            out[f"noisy_or w={w} a={a}"] = lambda c, w=w, a=a: [(f.id, f.fused) for f in c.fuse("noisy_or", w, 60, a)]
     return out
 
 

@@ -21,6 +21,11 @@ Four families:
   costs little. Its marginal weight on a retriever is w / (1 - d), so the
   weighting adapts per query and per candidate with no extra parameter. The
   result is never below the convex mean of the two and stays in [0, 1].
+  When the index also holds sentence vectors, the best sentence cosine of a
+  chunk is a third evidence: the dense weight w is split between the chunk
+  vector, (1 - a) w, and its best sentence, a w (a = `sentence_weight`).
+  A chunk vector averages everything the chunk says; a question usually asks
+  about one sentence of it, which the sentence vector sees undiluted.
 
 All functions return [(id, fused score)] best first, fused scores in [0, 1].
 """
@@ -39,6 +44,7 @@ class Fused:
     fused: float
     dense: float | None
     sparse: float | None
+    sentence: float | None = None
 
 
 def rrf(rankings: Mapping[str, Ranking], *, k: int = 60, weights: Mapping[str, float] | None = None) -> list[tuple[int, float]]:
@@ -102,20 +108,30 @@ def noisy_or(
     *,
     sparse_max: float,
     dense_weight: float = 0.7,
+    sentence: Mapping[int, float] | None = None,
+    sentence_weight: float = 0.5,
 ) -> list[tuple[int, float]]:
     """1 - (1 - d)^w * (1 - s)^(1 - w), d = clip(cosine, 0, 1), s = min(BM25 / sparse_max, 1).
 
+    With `sentence` scores (best sentence cosine per chunk) the dense factor
+    becomes (1 - d)^((1 - a) w) * (1 - t)^(a w), t = clip(sentence cosine, 0, 1).
     A missing score counts as 0 (no evidence). With no sparse candidates the
     dense weight becomes 1, so the score is the clipped cosine itself.
     """
     scale = 1.0 / sparse_max if sparse_max > 0 else 0.0
     w = dense_weight if sparse else 1.0
+    a = min(max(sentence_weight, 0.0), 1.0) if sentence else 0.0
     out: dict[int, float] = {}
-    for i in set(dense) | set(sparse):
-        d = min(max(dense.get(i, 0.0), 0.0), 1.0)
-        s = min(max(sparse.get(i, 0.0) * scale, 0.0), 1.0)
-        out[i] = 1.0 - _pow(1.0 - d, w) * _pow(1.0 - s, 1.0 - w)
+    for i in set(dense) | set(sparse) | set(sentence or ()):
+        d = _unit(dense.get(i, 0.0))
+        t = _unit(sentence.get(i, 0.0)) if sentence else 0.0
+        s = _unit(sparse.get(i, 0.0) * scale)
+        out[i] = 1.0 - _pow(1.0 - d, (1.0 - a) * w) * _pow(1.0 - t, a * w) * _pow(1.0 - s, 1.0 - w)
     return _sorted(out)
+
+
+def _unit(x: float) -> float:
+    return min(max(x, 0.0), 1.0)
 
 
 def _pow(base: float, exponent: float) -> float:
@@ -153,20 +169,29 @@ def fuse(
     dense_fill: Mapping[int, float] | None = None,
     sparse_fill: Mapping[int, float] | None = None,
     sparse_max: float | None = None,
+    sentence: Mapping[int, float] | None = None,
+    sentence_weight: float = 0.5,
 ) -> list[Fused]:
-    """Fuse two rankings. `*_fill` supply a retriever's score for candidates only the other found."""
+    """Fuse two rankings. `*_fill` supply a retriever's score for candidates only the other found.
+
+    `sentence` (best sentence cosine of each candidate chunk) is used by "noisy_or" only.
+    """
     d_scores = dict(dense)
     s_scores = dict(sparse)
     d_all = {**(dense_fill or {}), **d_scores}
     s_all = {**(sparse_fill or {}), **s_scores}
+    t_all = dict(sentence or {})
     if method == "rrf":
         order = rrf({"dense": dense, "sparse": sparse}, k=rrf_k,
                     weights={"dense": 2 * dense_weight, "sparse": 2 * (1 - dense_weight)})
     elif method in ("absolute", "noisy_or"):
         if sparse_max is None:
             sparse_max = max(s_all.values(), default=0.0)
-        combine = absolute if method == "absolute" else noisy_or
-        order = combine(d_all, s_all, sparse_max=sparse_max, dense_weight=dense_weight)
+        if method == "absolute":
+            order = absolute(d_all, s_all, sparse_max=sparse_max, dense_weight=dense_weight)
+        else:
+            order = noisy_or(d_all, s_all, sparse_max=sparse_max, dense_weight=dense_weight,
+                             sentence=t_all, sentence_weight=sentence_weight)
     elif method in _NORMALISERS:
         order = normalised(d_all, s_all, dense_weight=dense_weight, method=method)
     elif method == "dense":
@@ -175,7 +200,7 @@ def fuse(
         order = _sorted(minmax(s_scores)) if s_scores else []
     else:
         raise ValueError(f"unknown fusion method {method!r}")
-    return [Fused(i, score, d_all.get(i), s_all.get(i)) for i, score in order]
+    return [Fused(i, score, d_all.get(i), s_all.get(i), t_all.get(i)) for i, score in order]
 
 
 def _sorted(scores: Mapping[int, float]) -> list[tuple[int, float]]:

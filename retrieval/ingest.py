@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
-from .catalog import Catalog
-from .chunking import chunk
+from .catalog import Catalog, ChunkRow
+from .chunking import chunk, sentence_units
 from .config import RetrievalConfig
 from .dense import DenseIndex
 from .embedder import Embedder, passage_text
@@ -38,7 +38,9 @@ class Plan:
     drafts: list[ChunkDraft]
     passages: list[str]  # exactly what gets embedded: "title — heading\ntext"
     passage_shas: list[str]  # chunk identity for deduplication within the scope
+    units: list[list[str]]  # each chunk's sentence units as embedded (empty without sentence vectors)
     vectors: list[np.ndarray] = field(default_factory=list)
+    unit_vectors: list[np.ndarray] = field(default_factory=list)  # (units, dim) per chunk
 
 
 def plan_document(doc: LoadedDocument, catalog: Catalog, embedder: Embedder, config: RetrievalConfig) -> Plan | None:
@@ -52,7 +54,35 @@ def plan_document(doc: LoadedDocument, catalog: Catalog, embedder: Embedder, con
     if not drafts:
         raise IngestError(f"empty document: {doc.source}")
     passages = [passage_text(doc.title, d.heading, d.text) for d in drafts]
-    return Plan(doc, digest, existing.id if existing else None, drafts, passages, [sha256_text(p) for p in passages])
+    with_sentences = config.sentence_weight > 0
+    units = [sentence_passages(doc.title, d.heading, d.text) if with_sentences else [] for d in drafts]
+    return Plan(doc, digest, existing.id if existing else None, drafts, passages,
+                [sha256_text(p) for p in passages], units)
+
+
+def sentence_passages(title: str | None, heading: str | None, text: str) -> list[str]:
+    """What gets embedded for each sentence unit of a chunk: "title — heading\nsentence"."""
+    return [passage_text(title, heading, unit) for unit in sentence_units(text)]
+
+
+def encode_rows(embedder: Embedder, rows: Sequence[ChunkRow], with_sentences: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Chunk and sentence vectors of catalogue rows (for rebuilding the indexes from the DB)."""
+    passages = [passage_text(r.title, r.heading, r.text) for r in rows]
+    units = [sentence_passages(r.title, r.heading, r.text) if with_sentences else [] for r in rows]
+    return encode_chunks(embedder, passages, units)
+
+
+def encode_chunks(embedder: Embedder, passages: list[str], units: list[list[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Chunk vectors and each chunk's sentence vectors, from one `encode` call (one sort by
+    length, so short sentences batch together)."""
+    flat = [u for chunk_units in units for u in chunk_units]
+    vectors = embedder.encode([*passages, *flat])
+    per_chunk: list[np.ndarray] = []
+    start = len(passages)
+    for chunk_units in units:
+        per_chunk.append(vectors[start : start + len(chunk_units)])
+        start += len(chunk_units)
+    return vectors[: len(passages)], per_chunk
 
 
 def chunk_budget(doc: LoadedDocument, embedder: Embedder, config: RetrievalConfig) -> int:
@@ -64,12 +94,20 @@ def chunk_budget(doc: LoadedDocument, embedder: Embedder, config: RetrievalConfi
 
 
 def embed_plans(plans: list[Plan], catalog: Catalog, dense: DenseIndex, embedder: Embedder, notify: Progress) -> int:
-    """Fill plan.vectors: reuse stored vectors of identical chunks, embed each new passage once.
+    """Fill plan.vectors and plan.unit_vectors: reuse the stored vectors of identical chunks
+    (when their sentence vectors are stored too), embed each new passage once.
 
     Returns how many passages were embedded.
     """
-    known = catalog.chunk_ids_by_sha([s for p in plans for s in p.passage_shas])
-    vectors: dict[str, np.ndarray] = {sha: dense.reconstruct(cid) for sha, cid in known.items() if cid in dense}
+    units_of = {sha: units for p in plans for sha, units in zip(p.passage_shas, p.units)}
+    known = catalog.chunk_ids_by_sha(list(units_of))
+    stored = dense.sentences.counts()
+    vectors: dict[str, np.ndarray] = {}
+    unit_vectors: dict[str, np.ndarray] = {}
+    for sha, cid in known.items():
+        if cid in dense and stored.get(cid, 0) == len(units_of[sha]):
+            vectors[sha] = dense.reconstruct(cid)
+            unit_vectors[sha] = dense.sentences.vectors(cid)
     todo: dict[str, str] = {}
     for plan in plans:
         for sha, passage in zip(plan.passage_shas, plan.passages):
@@ -80,10 +118,13 @@ def embed_plans(plans: list[Plan], catalog: Catalog, dense: DenseIndex, embedder
     for start in range(0, len(shas), step):
         notify("embedding", start, len(shas))
         part = shas[start : start + step]
-        vectors.update(zip(part, embedder.encode([todo[s] for s in part])))
+        chunk_vectors, per_chunk = encode_chunks(embedder, [todo[s] for s in part], [units_of[s] for s in part])
+        vectors.update(zip(part, chunk_vectors))
+        unit_vectors.update(zip(part, per_chunk))
     notify("embedding", len(shas), len(shas))
     for plan in plans:
         plan.vectors = [vectors[s] for s in plan.passage_shas]
+        plan.unit_vectors = [unit_vectors[s] for s in plan.passage_shas]
     return len(shas)
 
 
@@ -93,6 +134,7 @@ def write_plans(
     """Replace/insert the rows of every planned document and mirror them in `dense` (inside a transaction)."""
     new_ids: list[int] = []
     new_vectors: list[np.ndarray] = []
+    new_units: list[np.ndarray] = []
     for plan in plans:
         if plan.existing_id is not None:
             old_ids = catalog.document_chunk_ids(plan.existing_id, conn)
@@ -102,11 +144,13 @@ def write_plans(
             conn, source=plan.doc.source, title=plan.doc.title, sha256=plan.sha256, mime=plan.doc.mime,
             added_by=added_by, chunk_count=len(plan.drafts),
         )
-        for draft, sha, vector in zip(plan.drafts, plan.passage_shas, plan.vectors):
+        for draft, sha, vector, units in zip(plan.drafts, plan.passage_shas, plan.vectors, plan.unit_vectors):
             new_ids.append(catalog.insert_chunk(
                 conn, document_id=doc_id, ord=draft.ord, text=draft.text, page=draft.page,
                 heading=draft.heading, sha256=sha,
             ))
             new_vectors.append(vector)
+            new_units.append(units)
     if new_ids:
         dense.add(new_ids, np.stack(new_vectors))
+        dense.sentences.add(new_ids, new_units)

@@ -27,7 +27,7 @@ from .dense import DenseIndex
 from .embedder import Embedder, passage_text
 from .errors import IngestError, one_line
 from .fsutil import remove_path
-from .ingest import Plan, Progress, embed_plans, plan_document, write_plans
+from .ingest import Plan, Progress, embed_plans, encode_rows, plan_document, write_plans
 from .loaders import iter_sources, load, split_markdown
 from .locking import ScopeLock
 from .rerank import Reranker, load_reranker
@@ -118,6 +118,7 @@ class KnowledgeBase:
             "documents": documents,
             "chunks": chunks,
             "vectors": len(dense),
+            "sentence_vectors": len(dense.sentences),
             "index_type": dense.kind,
             "generation": generation,
             "bytes": size,
@@ -189,16 +190,26 @@ class KnowledgeBase:
         self, title: str, text: str, source: str, *, added_by: str | None = None, markdown: bool = True
     ) -> IngestReport:
         """Ingest a string as a document (sections split at markdown headings when `markdown`)."""
+        return self.ingest_texts([(title, text, source)], added_by=added_by, markdown=markdown)
 
-        def build() -> LoadedDocument:
-            sections = split_markdown(text)[1] if markdown else [Section(text=text.strip())]
-            sections = [s for s in sections if s.text.strip()]
-            if not sections:
-                raise IngestError(f"empty document: {source}")
-            return LoadedDocument(source=source, title=title or source, sections=sections,
-                                  mime="text/markdown" if markdown else "text/plain")
+    def ingest_texts(
+        self, items: Iterable[tuple[str, str, str]], *, added_by: str | None = None, markdown: bool = True,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest (title, text, source) strings as documents in one new generation."""
 
-        return self._ingest([(source, build)], added_by=added_by, progress=None)
+        def loader(title: str, text: str, source: str) -> Callable[[], LoadedDocument]:
+            def build() -> LoadedDocument:
+                sections = split_markdown(text)[1] if markdown else [Section(text=text.strip())]
+                sections = [s for s in sections if s.text.strip()]
+                if not sections:
+                    raise IngestError(f"empty document: {source}")
+                return LoadedDocument(source=source, title=title or source, sections=sections,
+                                      mime="text/markdown" if markdown else "text/plain")
+            return build
+
+        loaders = [(source, loader(title, text, source)) for title, text, source in items]
+        return self._ingest(loaders, added_by=added_by, progress=progress)
 
     def remove(self, ref: int | str) -> DocumentInfo | None:
         """Remove a document (by id or source) from the DB, FAISS and BM25 in one generation."""
@@ -268,17 +279,19 @@ class KnowledgeBase:
         generation; returns the number of chunks. Used by `ragcord doctor --repair`."""
         with self._lock.hold():
             rows = self.catalog.all_chunks()
-            passages = [passage_text(r.title, r.heading, r.text) for r in rows]
-            vectors = self.embedder.encode(passages) if rows else None
+            vectors, per_chunk = encode_rows(self.embedder, rows, self.config.sentence_weight > 0)
 
             def apply(conn: sqlite3.Connection, dense: DenseIndex) -> None:
                 dense.remove(dense.ids())
-                if vectors is not None:
+                if rows:
                     dense.add([r.id for r in rows], vectors)
+                    dense.sentences.add([r.id for r in rows], per_chunk)
 
             with self._state_lock:  # start from an empty index: never trust unreadable files
                 self._dense = DenseIndex(self.embedder.dim, ann_threshold=self.config.ann_threshold,
-                                         hnsw_m=self.config.hnsw_m, ef_search=self.config.hnsw_ef_search)
+                                         hnsw_m=self.config.hnsw_m, ef_search=self.config.hnsw_ef_search,
+                                         ivf_threshold=self.config.ivf_threshold,
+                                         ivf_nprobe=self.config.ivf_nprobe)
                 self._sparse, self._generation = SparseIndex(), self.catalog.index_state().generation
             self._publish(apply)
             return len(rows)
@@ -342,7 +355,8 @@ class KnowledgeBase:
     def _load_generation(self) -> tuple[DenseIndex, SparseIndex]:
         state = self.catalog.index_state()
         options = dict(ann_threshold=self.config.ann_threshold, hnsw_m=self.config.hnsw_m,
-                       ef_search=self.config.hnsw_ef_search)
+                       ef_search=self.config.hnsw_ef_search, ivf_threshold=self.config.ivf_threshold,
+                       ivf_nprobe=self.config.ivf_nprobe)
         if state.generation == 0 or not state.dense_file or not state.sparse_dir:
             return DenseIndex(self.embedder.dim, **options), SparseIndex()
         try:
@@ -357,12 +371,13 @@ class KnowledgeBase:
     def _rebuild_from_catalog(self, options: dict) -> tuple[DenseIndex, SparseIndex]:
         """Last resort when index files are lost: re-embed every chunk the DB holds (in memory only)."""
         rows = self.catalog.all_chunks()
-        passages = [passage_text(r.title, r.heading, r.text) for r in rows]
         dense = DenseIndex(self.embedder.dim, **options)
         if rows:
-            dense.add([r.id for r in rows], self.embedder.encode(passages))
+            vectors, per_chunk = encode_rows(self.embedder, rows, self.config.sentence_weight > 0)
+            dense.add([r.id for r in rows], vectors)
+            dense.sentences.add([r.id for r in rows], per_chunk)
         sparse = SparseIndex()
-        sparse.rebuild([r.id for r in rows], passages)
+        sparse.rebuild([r.id for r in rows], [passage_text(r.title, r.heading, r.text) for r in rows])
         return dense, sparse
 
     def _remove_other_generations(self, keep: int) -> None:

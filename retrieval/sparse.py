@@ -1,10 +1,16 @@
-"""BM25 (bm25s) over chunk texts, keyed by chunk id. Rebuilt whole: bm25s has no incremental add."""
+"""BM25 (bm25s) over chunk texts, keyed by chunk id. Rebuilt whole: bm25s has no incremental add.
+
+Tokens are lower-cased words, English stopwords dropped, Snowball-stemmed
+(PyStemmer) so "refunds"/"refunded" meet "refund". The stemmer is recorded
+with the saved index, so an index written without one keeps being queried
+without one until it is rebuilt.
+"""
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -14,16 +20,29 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _IDS_FILE = "chunk_ids.json"
 
 
+DEFAULT_STEMMER = "english"
+
+
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
     return frozenset(STOPWORDS_EN)
 
 
+def _stem_function(language: str | None) -> Callable[[list[str]], list[str]] | None:
+    if not language:
+        return None
+    import Stemmer
+
+    return Stemmer.Stemmer(language).stemWords
+
+
 class SparseIndex:
-    def __init__(self, *, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, *, k1: float = 1.2, b: float = 0.75, stemmer: str | None = DEFAULT_STEMMER) -> None:
         self.k1 = k1
         self.b = b
+        self.stemmer = stemmer
+        self._stem = _stem_function(stemmer)
         self._stop = _stopwords()
         self._ids: list[int] = []
         self._retriever = None  # bm25s.BM25 once built with at least one chunk
@@ -32,10 +51,9 @@ class SparseIndex:
         self._term_max: dict[str, float] = {}
 
     def tokenize(self, text: str) -> list[str]:
-        """Lower-case word tokens, no stemming; English stopwords and single letters dropped."""
-        return [
-            t for t in _TOKEN.findall(text.lower()) if t not in self._stop and (len(t) > 1 or t.isdigit())
-        ]
+        """Lower-case word tokens, English stopwords and single letters dropped, then stemmed."""
+        tokens = [t for t in _TOKEN.findall(text.lower()) if t not in self._stop and (len(t) > 1 or t.isdigit())]
+        return self._stem(tokens) if self._stem is not None else tokens
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -77,13 +95,20 @@ class SparseIndex:
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
 
     def max_score(self, query: str) -> float:
-        """An upper bound on any chunk's score: each query term's best score, summed."""
+        """What a chunk matching the whole query at its best would score: each known query
+        term's best score, summed, and scaled up by the share of query terms the index has
+        never seen (each counted as the mean known term), so a match on the one known word
+        of a three-word question is weak evidence, not full marks."""
+        if self._retriever is None:
+            return 0.0
+        all_terms = set(self.tokenize(query))
+        known = self._query_tokens(query)
         total = 0.0
-        for t in self._query_tokens(query):
+        for t in known:
             if t not in self._term_max:  # one full pass per term, once per index version
                 self._term_max[t] = float(np.max(self._retriever.get_scores([t])))
             total += self._term_max[t]
-        return total
+        return total * len(all_terms) / len(known) if known else 0.0
 
     def search(self, query: str, k: int, scores: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-k chunks; pass `scores` (from `scores(query)`) to avoid scoring the query twice."""
@@ -117,7 +142,7 @@ class SparseIndex:
         try:
             if self._retriever is not None:
                 self._retriever.save(str(tmp), show_progress=False)
-            meta = {"ids": self._ids, "k1": self.k1, "b": self.b}
+            meta = {"ids": self._ids, "k1": self.k1, "b": self.b, "stemmer": self.stemmer}
             (tmp / _IDS_FILE).write_text(json.dumps(meta), encoding="utf-8")
             publish_dir(tmp, final)
         except BaseException:
@@ -135,7 +160,7 @@ class SparseIndex:
         if not meta_path.is_file():
             raise FileNotFoundError(f"no sparse index at {directory}")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        self = cls(k1=meta.get("k1", 1.2), b=meta.get("b", 0.75))
+        self = cls(k1=meta.get("k1", 1.2), b=meta.get("b", 0.75), stemmer=meta.get("stemmer"))
         self._ids = [int(i) for i in meta["ids"]]
         if self._ids:
             self._retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)

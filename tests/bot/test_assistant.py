@@ -90,9 +90,9 @@ async def test_follow_up_uses_conversation_memory(tmp_path: Path, docs: Path) ->
         follow = await assistant.answer(Question("and for digital items?", user="u1", conversation="c1"))
         assert not follow.refused
         assert "downloaded" in follow.text or "Digital" in follow.text
-        # the same words without the conversation have nothing to resolve against
+        # the same words without the conversation lack what they refer to: less sure, or refused
         alone = await assistant.answer(Question("and for digital items?", user="u2", conversation="c2"))
-        assert alone.text != follow.text or alone.refused
+        assert alone.refused or alone.confidence < follow.confidence - 0.05
     finally:
         await assistant.aclose()
 

@@ -68,3 +68,18 @@ def test_giant_sentence_cut_at_words() -> None:
 def test_bad_budget() -> None:
     with pytest.raises(ValueError):
         chunk(doc(Section("x")), max_tokens=10, overlap_tokens=10, count_tokens=words)
+
+
+def test_sentence_units_merge_short_sentences() -> None:
+    from retrieval.chunking import sentence_units
+
+    text = "Yes. Refunds take five working days to arrive. Contact us.\nOpening hours are nine to five on weekdays."
+    assert sentence_units(text) == [
+        "Yes. Refunds take five working days to arrive.",
+        "Contact us. Opening hours are nine to five on weekdays.",
+    ]
+    assert sentence_units("One single sentence of several words here.") == []  # the chunk vector is enough
+    assert sentence_units("Short. Tiny.") == []
+    many = " ".join(f"Sentence number {i} has six words." for i in range(20))
+    units = sentence_units(many, max_units=5)
+    assert len(units) == 5 and units[-1].endswith("number 19 has six words.")

@@ -124,3 +124,18 @@ def test_fuse_methods_handle_empty_sides(method: str) -> None:
 def test_unknown_method() -> None:
     with pytest.raises(ValueError):
         fuse([(1, 1.0)], [], method="magic")
+
+
+def test_noisy_or_with_sentence_evidence_hand_computed() -> None:
+    from retrieval.fusion import noisy_or
+
+    dense, sparse, sentence = {1: 0.5, 2: 0.8}, {1: 4.0}, {1: 0.9, 2: 0.8}
+    out = dict(noisy_or(dense, sparse, sparse_max=8.0, dense_weight=0.6, sentence=sentence, sentence_weight=0.5))
+    # 1: d 0.5, t 0.9, s 0.5 → 1 - 0.5^0.3 · 0.1^0.3 · 0.5^0.4 ; 2: d = t = 0.8, s 0 → 1 - 0.2^0.6
+    assert out[1] == pytest.approx(1 - 0.5 ** 0.3 * 0.1 ** 0.3 * 0.5 ** 0.4)
+    assert out[2] == pytest.approx(1 - 0.2 ** 0.6)
+    # no sentence scores: exactly the two-way fusion; weight 0: sentences ignored
+    two_way = dict(noisy_or(dense, sparse, sparse_max=8.0, dense_weight=0.6))
+    assert dict(noisy_or(dense, sparse, sparse_max=8.0, dense_weight=0.6, sentence={})) == two_way
+    assert dict(noisy_or(dense, sparse, sparse_max=8.0, dense_weight=0.6, sentence=sentence,
+                         sentence_weight=0.0)) == pytest.approx(two_way)

@@ -53,3 +53,22 @@ def test_rank_other_methods_stay_selectable(indexes) -> None:
     assert by_id[10] == pytest.approx(0.7 * 0.8)
     only_dense = rank("dogs", QUERY_VEC, dense, sparse, RetrievalConfig(fusion="dense", dense_top_k=2))
     assert [f.id for f in only_dense] == [10, 11]
+
+
+def test_sentence_vectors_join_the_fusion(indexes) -> None:
+    dense, sparse = indexes
+    # chunk 10 has two sentences, one pointing exactly where the query points; 11 has none
+    dense.sentences.add([10, 11], [np.array([[0.0, 0.0, 0.0, 1.0], [0.6, 0.8, 0.0, 0.0]], np.float32),
+                                   np.zeros((0, 4), np.float32)])
+    query = np.array([0.6, 0.8, 0.0, 0.0], dtype=np.float32)  # chunk cosines 0.6, 0.8, 0.0
+    config = RetrievalConfig(dense_top_k=1, sparse_top_k=1, sentence_weight=0.5)
+    c = candidates("market", query, dense, sparse, config)
+    # 10 is found through its sentence; 11 (no sentence vectors) scores its chunk cosine;
+    # 12 (found by BM25 only) has no sentence vectors and no dense hit either, so its chunk fill stands in
+    assert c.sentence == {10: pytest.approx(1.0), 11: pytest.approx(0.8), 12: pytest.approx(0.0)}
+    fused = {f.id: f for f in c.fuse("noisy_or", 0.7, sentence_weight=0.5)}
+    assert fused[11].fused == pytest.approx(1 - 0.2 ** 0.35 * 0.2 ** 0.35)
+    assert fused[10].sentence == pytest.approx(1.0) and fused[10].fused == pytest.approx(1.0)
+    off = candidates("market", query, dense, sparse, RetrievalConfig(dense_top_k=1, sparse_top_k=1,
+                                                                      sentence_weight=0.0))
+    assert off.sentence == {}

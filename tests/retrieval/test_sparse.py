@@ -37,7 +37,21 @@ def test_unknown_or_stopword_queries_and_empty_index() -> None:
 
 
 def test_tokenizer_is_simple() -> None:
-    assert SparseIndex().tokenize("The Passwords, e-mail & 2FA; a 5 x") == ["passwords", "mail", "2fa", "5"]
+    assert SparseIndex(stemmer=None).tokenize("The Passwords, e-mail & 2FA; a 5 x") == ["passwords", "mail", "2fa", "5"]
+
+
+def test_stemming_matches_word_forms_and_survives_save(tmp_path) -> None:
+    index = SparseIndex()
+    assert index.tokenize("Refunds refunded, refunding") == ["refund"] * 3
+    index.rebuild([1, 2], ["How refunds are refunded", "Shipping times"])
+    assert [i for i, _ in index.search("refunding", 5)] == [1]
+    index.save(tmp_path / "s")
+    assert SparseIndex.load(tmp_path / "s").search("refunding", 5)[0][0] == 1
+    plain = SparseIndex(stemmer=None)
+    plain.rebuild([1, 2], ["How refunds are refunded", "Shipping times"])
+    assert plain.search("refunding", 5) == []
+    plain.save(tmp_path / "p")
+    assert SparseIndex.load(tmp_path / "p").stemmer is None  # an unstemmed index stays unstemmed
 
 
 def test_scores_for_and_max_score() -> None:

@@ -257,7 +257,8 @@ FUSION_OF = {"bm25": "sparse", "dense": "dense"}
 def eval_settings(settings: Settings, data: EvalSet) -> Settings:
     """An isolated data dir per dataset version, so reruns reuse the index and never touch real logs."""
     folder = settings.data_dir / "eval" / f"{data.name}-{data.fingerprint()}"
-    return settings.model_copy(update={"data_dir": folder})
+    # the whole corpus is indexed, however many documents a guild may hold
+    return settings.model_copy(update={"data_dir": folder, "max_documents_per_guild": 0})
 
 
 def _ingest_corpus(kb: KnowledgeBase, data: EvalSet, progress: Progress | None) -> None:
@@ -265,7 +266,10 @@ def _ingest_corpus(kb: KnowledgeBase, data: EvalSet, progress: Progress | None) 
     todo = [(title or doc_id, text, doc_id) for doc_id, (title, text) in data.corpus.items() if doc_id not in have]
     step = 500  # documents per index generation: progress, and a partial index survives an interrupt
     for start in range(0, len(todo), step):
-        kb.ingest_texts(todo[start : start + step], markdown=False)  # an empty document is just skipped
+        report = kb.ingest_texts(todo[start : start + step], markdown=False)
+        failed = [e for e in report.errors if not e["error"].startswith("empty document")]
+        if failed:  # a corpus that cannot be indexed whole would give misleading numbers
+            raise EvalError(f"could not index corpus document {failed[0]['source']}: {failed[0]['error']}")
         if progress:
             progress("indexing corpus", min(start + step, len(todo)), len(todo))
 

@@ -47,7 +47,7 @@ class RetrievalConfig:
     # loaders
     max_file_bytes: int = 50 * 1024 * 1024
     url_timeout: float = 20.0
-    # safety limits (see docs/security.md): PDF pages, unzipped DOCX size and ratio (zip
+    # safety limits (README "Security and limits"): PDF pages, unzipped DOCX size and ratio (zip
     # bombs), documents per knowledge base (0 = no limit), hosts/CIDRs a URL may resolve to
     # even though they are not public, and the score at which a passage is reported as a
     # suspected prompt injection

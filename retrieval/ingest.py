@@ -113,7 +113,7 @@ def embed_plans(plans: list[Plan], catalog: Catalog, dense: DenseIndex, embedder
         for sha, passage in zip(plan.passage_shas, plan.passages):
             if sha not in vectors:
                 todo.setdefault(sha, passage)
-    shas = list(todo)
+    shas = sorted(todo, key=lambda sha: len(todo[sha]))  # similar lengths share slices: less padding
     step = max(1, embedder.batch_size * 4)
     for start in range(0, len(shas), step):
         notify("embedding", start, len(shas))

@@ -72,7 +72,7 @@ class DenseIndex:
         self._ivf_trained_n = 0  # store size the IVF was trained at
         self._ann_lock = threading.Lock()
         # the chunks' sentence vectors (see sentences.py), in an index of the same kind
-        self.sentences = SentenceStore(self._empty_like)
+        self.sentences = SentenceStore(dim, self._empty_like)
 
     def _empty_like(self) -> "DenseIndex":
         return DenseIndex(self.dim, ann_threshold=self.ann_threshold, hnsw_m=self.hnsw_m,
@@ -103,7 +103,14 @@ class DenseIndex:
         return True
 
     # ------------------------------------------------------------ changes
-    def add(self, ids: Sequence[int] | np.ndarray, vecs: np.ndarray) -> None:
+    def add(self, ids: Sequence[int] | np.ndarray, vecs: np.ndarray,
+            sentences: Sequence[np.ndarray] | None = None) -> None:
+        """Add chunk vectors and, when given, each chunk's sentence vectors ((n, dim) per chunk)."""
+        self._add_vectors(ids, vecs)
+        if sentences is not None:
+            self.sentences.add(ids, sentences)
+
+    def _add_vectors(self, ids: Sequence[int] | np.ndarray, vecs: np.ndarray) -> None:
         ids_arr = np.ascontiguousarray(np.asarray(ids, dtype=np.int64).reshape(-1))
         vecs_arr = np.ascontiguousarray(np.asarray(vecs, dtype=np.float32).reshape(len(ids_arr), self.dim))
         if len(ids_arr) == 0:
@@ -248,7 +255,7 @@ class DenseIndex:
                 raise ValueError(f"truncated dense index file {path}")
             self = cls._deserialize(blob[start:end], path, options)
             sentences = cls._deserialize(blob[end:], path, options)
-            self.sentences = SentenceStore(self._empty_like, sentences)
+            self.sentences = SentenceStore(self.dim, self._empty_like, sentences)
             return self
         raw = np.frombuffer(blob, dtype=np.uint8)
         index = faiss.deserialize_index(raw)  # already of its concrete type

@@ -23,7 +23,7 @@ from .config import RetrievalConfig
 from .dense import DenseIndex
 from .embedder import Embedder, passage_text
 from .hybrid import Candidates, candidates
-from .ingest import sentence_passages
+from .ingest import encode_chunks, sentence_passages
 from .metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k
 from .sparse import SparseIndex
 from .types import LoadedDocument, Section
@@ -79,10 +79,7 @@ def build_indexes(data: BeirSet, embedder: Embedder, config: RetrievalConfig,
             units.append(sentence_passages(loaded.title, draft.heading, draft.text))
     ids = list(range(len(passages)))
     dense = DenseIndex(embedder.dim, ann_threshold=config.ann_threshold)
-    dense.add(ids, encode(embedder, passages, cache_dir))
-    flat = encode(embedder, [u for us in units for u in us], cache_dir)
-    bounds = np.cumsum([0, *map(len, units)])
-    dense.sentences.add(ids, [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
+    dense.add(ids, *encode_chunks(lambda texts: encode(embedder, texts, cache_dir), passages, units))
     sparse = SparseIndex()
     sparse.rebuild(ids, passages)
     return dense, sparse, chunk_doc

@@ -69,14 +69,15 @@ def encode_rows(embedder: Embedder, rows: Sequence[ChunkRow], with_sentences: bo
     """Chunk and sentence vectors of catalogue rows (for rebuilding the indexes from the DB)."""
     passages = [passage_text(r.title, r.heading, r.text) for r in rows]
     units = [sentence_passages(r.title, r.heading, r.text) if with_sentences else [] for r in rows]
-    return encode_chunks(embedder, passages, units)
+    return encode_chunks(embedder.encode, passages, units)
 
 
-def encode_chunks(embedder: Embedder, passages: list[str], units: list[list[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
+def encode_chunks(encode: Callable[[list[str]], np.ndarray], passages: list[str],
+                  units: list[list[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
     """Chunk vectors and each chunk's sentence vectors, from one `encode` call (one sort by
     length, so short sentences batch together)."""
     flat = [u for chunk_units in units for u in chunk_units]
-    vectors = embedder.encode([*passages, *flat])
+    vectors = encode([*passages, *flat])
     per_chunk: list[np.ndarray] = []
     start = len(passages)
     for chunk_units in units:
@@ -118,7 +119,8 @@ def embed_plans(plans: list[Plan], catalog: Catalog, dense: DenseIndex, embedder
     for start in range(0, len(shas), step):
         notify("embedding", start, len(shas))
         part = shas[start : start + step]
-        chunk_vectors, per_chunk = encode_chunks(embedder, [todo[s] for s in part], [units_of[s] for s in part])
+        chunk_vectors, per_chunk = encode_chunks(embedder.encode, [todo[s] for s in part],
+                                                 [units_of[s] for s in part])
         vectors.update(zip(part, chunk_vectors))
         unit_vectors.update(zip(part, per_chunk))
     notify("embedding", len(shas), len(shas))
@@ -152,5 +154,4 @@ def write_plans(
             new_vectors.append(vector)
             new_units.append(units)
     if new_ids:
-        dense.add(new_ids, np.stack(new_vectors))
-        dense.sentences.add(new_ids, new_units)
+        dense.add(new_ids, np.stack(new_vectors), new_units)

@@ -284,14 +284,10 @@ class KnowledgeBase:
             def apply(conn: sqlite3.Connection, dense: DenseIndex) -> None:
                 dense.remove(dense.ids())
                 if rows:
-                    dense.add([r.id for r in rows], vectors)
-                    dense.sentences.add([r.id for r in rows], per_chunk)
+                    dense.add([r.id for r in rows], vectors, per_chunk)
 
             with self._state_lock:  # start from an empty index: never trust unreadable files
-                self._dense = DenseIndex(self.embedder.dim, ann_threshold=self.config.ann_threshold,
-                                         hnsw_m=self.config.hnsw_m, ef_search=self.config.hnsw_ef_search,
-                                         ivf_threshold=self.config.ivf_threshold,
-                                         ivf_nprobe=self.config.ivf_nprobe)
+                self._dense = DenseIndex(self.embedder.dim, **self._dense_options())
                 self._sparse, self._generation = SparseIndex(), self.catalog.index_state().generation
             self._publish(apply)
             return len(rows)
@@ -352,11 +348,14 @@ class KnowledgeBase:
                 self._generation = generation
             return self._dense, self._sparse, self._generation
 
+    def _dense_options(self) -> dict[str, int]:
+        cfg = self.config
+        return dict(ann_threshold=cfg.ann_threshold, hnsw_m=cfg.hnsw_m, ef_search=cfg.hnsw_ef_search,
+                    ivf_threshold=cfg.ivf_threshold, ivf_nprobe=cfg.ivf_nprobe)
+
     def _load_generation(self) -> tuple[DenseIndex, SparseIndex]:
         state = self.catalog.index_state()
-        options = dict(ann_threshold=self.config.ann_threshold, hnsw_m=self.config.hnsw_m,
-                       ef_search=self.config.hnsw_ef_search, ivf_threshold=self.config.ivf_threshold,
-                       ivf_nprobe=self.config.ivf_nprobe)
+        options = self._dense_options()
         if state.generation == 0 or not state.dense_file or not state.sparse_dir:
             return DenseIndex(self.embedder.dim, **options), SparseIndex()
         try:
@@ -374,8 +373,7 @@ class KnowledgeBase:
         dense = DenseIndex(self.embedder.dim, **options)
         if rows:
             vectors, per_chunk = encode_rows(self.embedder, rows, self.config.sentence_weight > 0)
-            dense.add([r.id for r in rows], vectors)
-            dense.sentences.add([r.id for r in rows], per_chunk)
+            dense.add([r.id for r in rows], vectors, per_chunk)
         sparse = SparseIndex()
         sparse.rebuild([r.id for r in rows], [passage_text(r.title, r.heading, r.text) for r in rows])
         return dense, sparse

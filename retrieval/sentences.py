@@ -24,7 +24,8 @@ SEARCH_FANOUT = 4  # sentences fetched per wanted chunk: several of one chunk ma
 class SentenceStore:
     """`make_index` builds the (empty) DenseIndex on first add; `index` may also be given."""
 
-    def __init__(self, make_index: Callable[[], "DenseIndex"], index: "DenseIndex | None" = None) -> None:
+    def __init__(self, dim: int, make_index: Callable[[], "DenseIndex"], index: "DenseIndex | None" = None) -> None:
+        self.dim = dim
         self._make_index = make_index
         self.index = index
         self._counts: dict[int, int] | None = None  # chunk id → sentence vectors, derived lazily
@@ -47,7 +48,7 @@ class SentenceStore:
         if self.index is None:
             self.index = self._make_index()
         for cid, vectors in zip(chunk_ids, per_chunk, strict=True):
-            vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.index.dim)
+            vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
             if len(vectors) >= 1 << SHIFT:
                 raise ValueError(f"chunk {cid} has {len(vectors)} sentence vectors (at most {(1 << SHIFT) - 1})")
             ids.extend((int(cid) << SHIFT) | k for k in range(len(vectors)))
@@ -71,7 +72,7 @@ class SentenceStore:
         """The chunk's sentence vectors in unit order ((0, dim) when it has none)."""
         n = self.counts().get(int(chunk_id), 0)
         if self.index is None or n == 0:
-            return np.zeros((0, 0), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         return self.index.reconstruct_many([(int(chunk_id) << SHIFT) | k for k in range(n)])
 
     def search(self, query_vec: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -88,16 +89,17 @@ class SentenceStore:
         """Best sentence cosine of each chunk; a chunk without sentence vectors scores
         `chunk_cosine[id]` (its single unit is the chunk itself), or is left out."""
         counts = self.counts()
-        query = np.asarray(query_vec, dtype=np.float32)
-        out: dict[int, float] = {}
-        for cid in chunk_ids:
-            if counts.get(cid, 0):
-                out[cid] = float(np.max(self.vectors(cid) @ query))
-            elif cid in chunk_cosine:
-                out[cid] = float(chunk_cosine[cid])
+        chunk_ids = list(chunk_ids)
+        out = {cid: float(chunk_cosine[cid]) for cid in chunk_ids if not counts.get(cid) and cid in chunk_cosine}
+        wanted = [cid for cid in chunk_ids if counts.get(cid)]
+        if wanted and self.index is not None:  # one reconstruct and one product for all their sentences
+            sentence_ids = [(cid << SHIFT) | k for cid in wanted for k in range(counts[cid])]
+            cosines = self.index.reconstruct_many(sentence_ids) @ np.asarray(query_vec, dtype=np.float32)
+            starts = np.cumsum([0, *(counts[cid] for cid in wanted[:-1])])
+            out.update(zip(wanted, np.maximum.reduceat(cosines, starts).tolist()))
         return out
 
     def copy(self) -> "SentenceStore":
-        other = SentenceStore(self._make_index, self.index.copy() if self.index is not None else None)
+        other = SentenceStore(self.dim, self._make_index, self.index.copy() if self.index is not None else None)
         other._counts = dict(self._counts) if self._counts is not None else None
         return other

@@ -86,6 +86,14 @@ def ivf_rows(ivf: faiss.IndexIVFFlat, build_s: float, nlist: int, queries: np.nd
     return rows, figs
 
 
+def dataset(n: int, n_q: int, *, seed: int, centre_seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n clustered vectors (~100 per cluster), n_q queries from the same centres, and their ids."""
+    centres = np.random.default_rng(centre_seed).standard_normal((n // 100, DIM)).astype(np.float32)
+    vectors = clustered(n, DIM, 0, np.random.default_rng(seed), spread=SPREAD, centres=centres)
+    queries = clustered(n_q, DIM, 0, np.random.default_rng(seed + 1), spread=SPREAD, centres=centres)
+    return vectors, queries, np.arange(n, dtype=np.int64)
+
+
 def main() -> None:
     big = 100_000 if quick() else 1_000_000
     small = 30_000 if quick() else 100_000
@@ -93,11 +101,7 @@ def main() -> None:
     rows, figures = [], {}
 
     # ---------------------------------------------------------------- A: 1M, flat vs ragcord IVF
-    rng = np.random.default_rng(7)
-    centres = np.random.default_rng(1).standard_normal((big // 100, DIM)).astype(np.float32)
-    vectors = clustered(big, DIM, 0, rng, spread=SPREAD, centres=centres)
-    queries = clustered(n_q, DIM, 0, np.random.default_rng(8), spread=SPREAD, centres=centres)
-    ids = np.arange(big, dtype=np.int64)
+    vectors, queries, ids = dataset(big, n_q, seed=7, centre_seed=1)
     exact = DenseIndex(DIM, ann_threshold=big + 1)
     t0 = time.perf_counter()
     exact.add(ids, vectors)
@@ -167,11 +171,7 @@ def main() -> None:
     del dense, exact
 
     # ---------------------------------------------------------------- B: 100k, ragcord HNSW vs IVF
-    rng = np.random.default_rng(17)
-    centres = np.random.default_rng(2).standard_normal((small // 100, DIM)).astype(np.float32)
-    vectors = clustered(small, DIM, 0, rng, spread=SPREAD, centres=centres)
-    queries = clustered(n_q, DIM, 0, np.random.default_rng(18), spread=SPREAD, centres=centres)
-    ids = np.arange(small, dtype=np.int64)
+    vectors, queries, ids = dataset(small, n_q, seed=17, centre_seed=2)
     exact = DenseIndex(DIM, ann_threshold=small + 1)
     exact.add(ids, vectors)
     _, truth = exact._store.search(queries, K)

@@ -25,7 +25,8 @@ def make_kb(tmp_path: Path, embedder: Embedder):
     return make
 
 
-def write_pdf(path: Path, pages: list[str], *, title: str | None = None) -> Path:
+def pdf_bytes(pages: list[str], title: str | None = None) -> bytes:
+    """A real PDF with one page per text; an empty text makes a page with a drawing but no text, like a scan."""
     from fpdf import FPDF
 
     pdf = FPDF()
@@ -37,8 +38,12 @@ def write_pdf(path: Path, pages: list[str], *, title: str | None = None) -> Path
         if text:
             pdf.multi_cell(0, 8, text)
         else:
-            pdf.rect(20, 20, 50, 50)  # a page with drawing but no text, like a scan
-    pdf.output(str(path))
+            pdf.rect(20, 20, 50, 50)
+    return bytes(pdf.output())
+
+
+def write_pdf(path: Path, pages: list[str], *, title: str | None = None) -> Path:
+    path.write_bytes(pdf_bytes(pages, title))
     return path
 
 

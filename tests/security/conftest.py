@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.retrieval.conftest import pdf_bytes
+
 
 @dataclass
 class Route:
@@ -76,17 +78,6 @@ def web() -> Iterator[Web]:
     server.server_close()
 
 
-def pdf_bytes(pages: list[str], title: str | None = None) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    if title:
-        pdf.set_title(title)
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    return bytes(pdf.output())
 
 
 def encrypted_pdf_bytes() -> bytes:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from common import ROOT, emit, median, quick, table
 
-from bot.assistant import Assistant
-from bot.config import load_settings
-from bot.types import Question
+from bot.core.assistant import Assistant
+from bot.core.config import load_settings
+from bot.core.types import Question
 from model.base import Generation, GenerationParams, Prompt, Token
 from model.local import LocalConfig, LocalGenerator
 

@@ -24,7 +24,7 @@ class RetrievalConfig:
     # as 1 - (1-d)^w (1-s)^(1-w); see fusion.py), "absolute" (the same two
     # scores, convex), "minmax" / "zscore" (per-query normalised, convex),
     # "rrf", or a single retriever ("dense" / "sparse"). Chosen on the dev sets
-    # with `python -m retrieval.evaluate` (numbers in retrieval/README.md).
+    # with `python -m retrieval.fusion_study` (numbers in retrieval/README.md).
     fusion: str = "noisy_or"
     # dense share w in noisy_or/absolute/minmax/zscore; RRF weights are 2w and
     # 2(1-w). 0.7 suits noisy_or; "absolute" was measured best at 0.75.

@@ -17,8 +17,8 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.config import Settings
-from bot.discord.client import RagcordBot, build_bot, endpoints
+from bot.core.config import Settings
+from bot.frontends.discord.client import RagcordBot, build_bot, endpoints
 from tests.e2e.fake_discord import MANAGE_GUILD, MANAGE_MESSAGES, TOKEN, Channel, FakeDiscord, Guild, Role, User
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -53,7 +53,7 @@ class World:
 
 
 async def make_assistant(settings: Settings) -> Any:
-    from bot.assistant import Assistant
+    from bot.core.assistant import Assistant
 
     return await Assistant.create(settings)
 

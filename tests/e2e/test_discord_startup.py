@@ -6,8 +6,8 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from pydantic import SecretStr
 
-from bot.config import Settings
-from bot.discord.client import run_bot
+from bot.core.config import Settings
+from bot.frontends.discord.client import run_bot
 from tests.e2e.fake_discord import FakeDiscord
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops import doctor
+from bot.services.ops import doctor
 from retrieval.knowledge_base import KnowledgeBase
 from tests.security.crash_driver import HashEmbedder
 

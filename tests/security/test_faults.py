@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.assistant import Assistant, make_generator
-from bot.config import load_settings
-from bot.safety import SecretFilter, secret_values
-from bot.types import Question
+from bot.core.assistant import Assistant, make_generator
+from bot.core.config import load_settings
+from bot.core.safety import SecretFilter, secret_values
+from bot.core.types import Question
 from model.base import Generation, GenerationParams, GeneratorError, Prompt, Token
 
 DOC = "# Shipping\n\nExpress shipping arrives the next business day and costs 12 EUR.\n"

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.assistant import Assistant
-from bot.config import load_settings
-from bot.discord.admin import _safe_name
-from bot.safety import LINK_REMOVED, echoes
-from bot.types import Question
+from bot.core.assistant import Assistant
+from bot.core.config import load_settings
+from bot.frontends.discord.admin import _safe_name
+from bot.core.safety import LINK_REMOVED, echoes
+from bot.core.types import Question
 from model.prompts import ANSWER_SYSTEM
 from tests.security.conftest import Route, Web, docx_bytes, encrypted_pdf_bytes, pdf_bytes, zip_bomb_docx
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.ops import OpsError, backup, doctor, prune, restore
+from bot.frontends.cli.app import app
+from bot.services.ops import OpsError, backup, doctor, prune, restore
 from bot.store import Store
 from retrieval.catalog import connect
 from retrieval.knowledge_base import KnowledgeBase

@@ -6,8 +6,8 @@ import logging
 import pytest
 from pydantic import SecretStr
 
-from bot.config import Settings
-from bot.safety import (
+from bot.core.config import Settings
+from bot.core.safety import (
     LINK_REMOVED,
     NO_ECHO,
     SecretFilter,
@@ -17,7 +17,7 @@ from bot.safety import (
     redact,
     secret_values,
 )
-from bot.types import Answer, Citation
+from bot.core.types import Answer, Citation
 from model.prompts import ANSWER_SYSTEM
 
 PASSAGE = "Refunds are paid within five days. Details: https://shop.example/refunds."
@@ -97,7 +97,7 @@ def test_secrets_are_redacted_from_log_records(caplog: pytest.LogCaptureFixture)
 
 
 def test_streaming_preview_shows_no_links_until_the_final_answer_is_checked() -> None:
-    from bot.discord.render import streaming_preview
+    from bot.frontends.discord.render import streaming_preview
 
     preview = streaming_preview("Claim at https://evil.example/x and @everyone")
     assert "evil.example" not in preview and LINK_REMOVED in preview and "@everyone" not in preview

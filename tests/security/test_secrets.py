@@ -8,9 +8,9 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from pydantic import SecretStr
 
-from bot.config import Settings
-from bot.discord.client import run_bot
-from bot.safety import SecretFilter
+from bot.core.config import Settings
+from bot.frontends.discord.client import run_bot
+from bot.core.safety import SecretFilter
 from tests.e2e.fake_discord import FakeDiscord
 
 TOKEN = "MTA5.wrong-but-SECRET-discord-token.abc"

@@ -1,0 +1,329 @@
+"""`ragcord` console script: ingest, docs, ask, chat, demo, run."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.core.config import ConfigError, Settings, load_settings
+from bot.frontends.cli.render import answer_text, ingest_summary, stream_answer
+from bot.core.types import Question
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="ragcord — answers questions from the documents you ingest (terminal and Discord).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+docs_app = typer.Typer(help="List or remove ingested documents.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+
+out = Console()
+err = Console(stderr=True)
+
+ScopeOpt = Annotated[str, typer.Option("--scope", "-s", help="knowledge base: global, guild:<id>, ...")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+
+
+class Failure(Exception):
+    """A user-facing failure: printed as one line, exit code 1."""
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data_dir: Annotated[Optional[Path], typer.Option(help="where the database and indexes live [env RAGCORD_DATA_DIR]")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML config file [env RAGCORD_CONFIG]")] = None,
+    generator: Annotated[Optional[str], typer.Option(help="local | openai | extractive | llamacpp")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log details to stderr")] = False,
+) -> None:
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)  # some libraries force their own logger to DEBUG on import
+    if not verbose:
+        _quiet_libraries()
+    try:
+        ctx.obj = load_settings(config, data_dir=data_dir, generator=generator)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    from bot.core.safety import install_secret_filter
+
+    install_secret_filter(ctx.obj)  # the token and API keys never reach a log line
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # library progress bars (e.g. GGUF conversion)
+    for name in ("transformers", "sentence_transformers", "httpx", "faiss", "bm25s", "discord"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - transformers is a dependency
+        pass
+
+
+def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine; turn known failures into one line on stderr and exit 1."""
+    try:
+        return asyncio.run(coro_fn())  # type: ignore[arg-type]
+    except Failure as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+async def using_assistant(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Open the assistant, run `work` with it, and always close it."""
+    from bot.core.assistant import Assistant
+
+    assistant = await Assistant.create(settings)
+    try:
+        return await work(assistant)
+    finally:
+        await assistant.aclose()
+
+
+@contextmanager
+def progress_bar(label: str, hidden: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+    """A transient progress bar on stderr; yields the `progress(stage, done, total)` callback."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=hidden,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda stage, done, total: bar.update(task, description=stage[:60], completed=done, total=total)
+
+
+# --- ingest -------------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    sources: Annotated[list[str], typer.Argument(help="files, folders or http(s) URLs")],
+    scope: ScopeOpt = "global",
+    as_json: JsonOpt = False,
+) -> None:
+    """Add or update documents; unchanged ones cost nothing."""
+    settings: Settings = ctx.obj
+
+    async def go(assistant: Any) -> Any:
+        with progress_bar("ingesting", hidden=as_json) as progress:
+            return await assistant.ingest(scope, sources, added_by="cli", progress=progress)
+
+    report = run(lambda: using_assistant(settings, go))
+    if as_json:
+        print(json.dumps(report.as_dict()))
+    else:
+        for e in report.errors:
+            err.print(f"[red]✗[/] {e['source']}: {e['error']}")
+        out.print(ingest_summary(report) + f" [scope {scope}]")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+# --- docs ----------------------------------------------------------------------------------------
+@docs_app.command("list")
+def docs_list(ctx: typer.Context, scope: ScopeOpt = "global", as_json: JsonOpt = False) -> None:
+    """List the documents of a knowledge base."""
+    settings: Settings = ctx.obj
+
+    docs = run(lambda: using_assistant(settings, lambda a: a.list_documents(scope)))
+    if as_json:
+        print(json.dumps([vars(d) for d in docs]))
+        return
+    if not docs:
+        out.print(f"No documents in scope {scope}. Add some with: ragcord ingest PATH --scope {scope}")
+        return
+    table = Table("id", "title", "chunks", "added", "source")
+    for d in docs:
+        table.add_row(str(d.id), d.title, str(d.chunk_count), d.added_at[:16], d.source)
+    out.print(table)
+
+
+@docs_app.command("rm")
+def docs_rm(
+    ctx: typer.Context,
+    document: Annotated[str, typer.Argument(help="document id (from docs list) or its source")],
+    scope: ScopeOpt = "global",
+) -> None:
+    """Remove a document and its chunks from the index and the database."""
+    settings: Settings = ctx.obj
+    ref: int | str = int(document) if document.isdigit() else document
+
+    removed = run(lambda: using_assistant(settings, lambda a: a.remove_document(scope, ref)))
+    if removed is None:
+        err.print(f"[red]error:[/] no document {document!r} in scope {scope}")
+        raise typer.Exit(1)
+    out.print(f"Removed {removed.title} ({removed.chunk_count} chunks) from {scope}.")
+
+
+# --- ask / chat ---------------------------------------------------------------------------------------
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="the question, in quotes")],
+    scope: ScopeOpt = "global",
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer one question from the knowledge base, with citations and a confidence."""
+    settings: Settings = ctx.obj
+
+    q = Question(text=question, user="cli", scope=scope, channel="cli")
+
+    async def go(assistant: Any) -> Any:
+        return await (assistant.answer(q) if as_json else stream_answer(out, assistant.ask(q)))
+
+    answer = run(lambda: using_assistant(settings, go))
+    if as_json:
+        print(json.dumps(answer.as_dict()))
+    if answer.error and answer.backend == "none":
+        raise typer.Exit(1)
+
+
+@app.command()
+def chat(ctx: typer.Context, scope: ScopeOpt = "global") -> None:
+    """Chat in the terminal (memory of the conversation, streamed answers)."""
+    from bot.frontends.cli.chat import chat_loop
+
+    run(lambda: chat_loop(ctx.obj, scope, out))
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    path: Annotated[Optional[Path], typer.Option(help="folder to ingest (default: the sample data/)")] = None,
+) -> None:
+    """Ingest the sample knowledge base and answer its sample questions (no input needed)."""
+    from bot.frontends.cli.demo import run_demo
+
+    ok = run(lambda: run_demo(ctx.obj, path, out))
+    if not ok:
+        raise typer.Exit(1)
+
+
+# --- tutoring --------------------------------------------------------------------------------------
+@app.command()
+def quiz(
+    ctx: typer.Context,
+    scope: ScopeOpt = "global",
+    topic: Annotated[str, typer.Option(help="what the questions are about (default: anything)")] = "",
+    count: Annotated[int, typer.Option(min=1, max=20, help="number of questions")] = 5,
+    kind: Annotated[str, typer.Option(help="mcq | short | mixed")] = "mixed",
+    user: Annotated[str, typer.Option(help="learner id for progress tracking")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Practice questions from the material: interactive, or --json for scripts."""
+    from bot.services.tutoring import QuizError
+    from bot.frontends.cli.quiz import console_reader, run_quiz
+
+    settings: Settings = ctx.obj
+
+    async def go(assistant: Any) -> Any:
+        if not as_json:
+            await run_quiz(assistant, scope, user, topic, count, kind, out, console_reader(out))
+            return None
+        try:
+            items = await assistant.tutor.make_quiz(scope, topic, count=count, kind=kind, user=user)
+        except QuizError as exc:
+            raise Failure(str(exc)) from None
+        return {"questions": [{**i.question.as_dict(), "id": i.id} for i in items]}
+
+    result = run(lambda: using_assistant(settings, go))
+    if as_json:
+        print(json.dumps(result))
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    dataset: Annotated[Path, typer.Argument(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels.tsv")],
+    limit: Annotated[Optional[int], typer.Option(help="only the first N queries")] = None,
+    retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="skip answer generation")] = False,
+    plot: Annotated[Optional[Path], typer.Option(help="PNG path for the plot [default: DATA_DIR/eval/NAME.png]")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Retrieval (bm25, dense, hybrid) and answer quality, with a recommended threshold."""
+    from bot.services.evaluation import EvalError, plot as draw, run_eval
+
+    settings: Settings = ctx.obj
+
+    async def go() -> Any:
+        with progress_bar("loading") as progress:
+            try:
+                return await run_eval(settings, dataset, limit=limit, retrieval_only=retrieval_only,
+                                      progress=progress)
+            except EvalError as exc:
+                raise Failure(str(exc)) from None
+
+    report = run(go)
+    image = draw(report, plot or settings.data_dir / "eval" / f"{report.dataset}.png")
+    if as_json:
+        print(json.dumps(report.as_json()))
+    else:
+        out.print(report.markdown())
+        out.print(f"\nPlot: {image}")
+
+
+# --- discord ---------------------------------------------------------------------------------------
+@app.command("run")
+def run_discord(ctx: typer.Context) -> None:
+    """Run the Discord bot (token from DISCORD_TOKEN or the config file)."""
+    settings: Settings = ctx.obj
+    token = os.environ.get("DISCORD_TOKEN")
+    if token and settings.discord_token is None:
+        from pydantic import SecretStr
+
+        settings = settings.model_copy(update={"discord_token": SecretStr(token)})
+    try:
+        from bot.frontends.discord.client import run_bot
+    except ImportError as exc:
+        err.print(f"[red]error:[/] the Discord front end is not available: {exc}")
+        raise typer.Exit(1) from None
+    run(lambda: run_bot(settings))
+
+
+from bot.frontends.cli.ops import backup_cmd, doctor_cmd, prune_cmd, restore_cmd  # noqa: E402
+
+app.command("doctor")(doctor_cmd)
+app.command("backup")(backup_cmd)
+app.command("restore")(restore_cmd)
+app.command("prune")(prune_cmd)
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # last resort: one line, never a traceback
+        logging.getLogger("ragcord").debug("unexpected error", exc_info=True)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        err.print(f"[red]error:[/] {first} (run with --verbose for details)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""`ragcord doctor | backup | restore | prune`: the operator's commands (registered in bot/cli.py)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from bot.core.config import Settings
+from bot.services.ops import OpsError, backup, doctor, prune, restore
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def doctor_cmd(
+    ctx: typer.Context,
+    scope: Annotated[Optional[str], typer.Option("--scope", "-s", help="check one knowledge base only")] = None,
+    repair: Annotated[bool, typer.Option("--repair", help="re-index broken scopes from the stored chunks")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check that the database and the indexes agree; exit code 1 when they do not."""
+    settings: Settings = ctx.obj
+    report = doctor(settings.data_dir, scope)
+    repaired: dict[str, int] = {}
+    if repair and not report.ok:
+        broken = [s.scope for s in report.scopes if not s.ok]
+        if broken:
+            from bot.core.assistant import retrieval_config
+            from retrieval.embedder import Embedder
+            from retrieval.knowledge_base import KnowledgeBase
+
+            embedder = Embedder(settings.embedder_model, device=settings.embedder_device)
+            config = retrieval_config(settings)
+            for name in broken:
+                repaired[name] = KnowledgeBase(settings.data_dir, name, embedder, config).reindex()
+            report = doctor(settings.data_dir, scope)
+    if as_json:
+        print(json.dumps({**report.as_dict(), "repaired": repaired}))
+    else:
+        for problem in report.database:
+            out.print(f"✗ database: {problem}", markup=False)
+        for s in report.scopes:
+            mark = "✓" if s.ok else "✗"
+            out.print(f"{mark} {s.scope}: generation {s.generation}, {s.documents} documents, {s.chunks} chunks, "
+                      f"{s.dense_vectors} vectors, {s.sparse_ids} BM25 entries", markup=False)
+            for problem in s.problems:
+                out.print(f"    {problem}", markup=False)
+        for name, n in repaired.items():
+            out.print(f"re-indexed {name} from {n} stored chunks", markup=False)
+        if not report.scopes and not report.database:
+            out.print("✓ database ok; no knowledge bases yet", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def backup_cmd(
+    ctx: typer.Context,
+    dest: Annotated[Path, typer.Argument(help="an empty or new folder")],
+) -> None:
+    """Back up the database (online, consistent) and the current index generation of every scope."""
+    settings: Settings = ctx.obj
+    try:
+        done = backup(settings.data_dir, dest)
+    except (OpsError, OSError) as exc:
+        raise _fail(str(exc).splitlines()[0]) from None
+    out.print(f"Backed up {len(done.scopes)} knowledge base(s), {done.files} files ({done.bytes:,} bytes) to {dest}",
+              markup=False)
+
+
+def restore_cmd(
+    ctx: typer.Context,
+    src: Annotated[Path, typer.Argument(help="a folder written by `ragcord backup`")],
+    force: Annotated[bool, typer.Option("--force", help="overwrite a data dir that is not empty")] = False,
+) -> None:
+    """Restore a backup into the data dir (stop the bot first)."""
+    settings: Settings = ctx.obj
+    try:
+        report = restore(src, settings.data_dir, force=force)
+    except (OpsError, OSError) as exc:
+        raise _fail(str(exc).splitlines()[0]) from None
+    status = "doctor: ok" if report.ok else "doctor found problems — run `ragcord doctor`"
+    out.print(f"Restored {src} into {settings.data_dir} ({status})", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def prune_cmd(
+    ctx: typer.Context,
+    days: Annotated[Optional[int], typer.Option(help="keep this many days (default: retention_days)")] = None,
+) -> None:
+    """Delete logs (messages, answers, feedback, summaries, resolved flags) older than the retention period."""
+    settings: Settings = ctx.obj
+    keep = settings.retention_days if days is None else days
+    if keep <= 0:
+        out.print("Retention is off (retention_days = 0): nothing deleted.", markup=False)
+        return
+    counts = prune(settings.db_path, keep)
+    total = sum(counts.values())
+    detail = ", ".join(f"{n} {t}" for t, n in counts.items() if n) or "nothing"
+    out.print(f"Deleted {total} row(s) older than {keep} days: {detail}", markup=False)

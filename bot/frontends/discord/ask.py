@@ -1,0 +1,430 @@
+"""Answering: mentions, DMs, replies to the bot, the bot's threads, auto-answer channels, `/ask`.
+
+Every question goes through one path: rate limit → fair queue → a worker streams the core's
+events into one Discord message (edited at most about once a second), then renders the final,
+authoritative answer with its sources and buttons.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.frontends.discord import render
+from bot.frontends.discord.common import NONE, reply, scope_for
+from bot.services.queue import FairQueue, QueueFull, RateLimiter
+from bot.frontends.discord.views import AnswerView
+from bot.core.types import Answer, FinalEvent, Question, TokenEvent
+
+if TYPE_CHECKING:
+    from bot.frontends.discord.client import RagcordBot
+
+log = logging.getLogger("ragcord.discord")
+EDIT_INTERVAL = 1.0  # seconds between streaming edits (Discord's soft limit is ~5 per 5 s)
+FAILED = "Sorry — something went wrong while answering. The error was logged; please try again."
+
+
+class LRU(OrderedDict[Any, Any]):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+# --- where an answer goes ------------------------------------------------------------------------
+class Target:
+    """One answer's messages: `show` creates or edits the first, `extra` adds pieces after it."""
+
+    message_ids: list[int]
+
+    async def show(self, content: str, **kwargs: Any) -> None: ...
+    async def extra(self, content: str, **kwargs: Any) -> None: ...
+    async def notice(self, content: str) -> None: ...
+
+
+class MessageTarget(Target):
+    """Replies to a user's message (never pinging them) and edits that reply."""
+
+    def __init__(self, question: discord.Message) -> None:
+        self.question = question
+        self.message: discord.Message | None = None
+        self.message_ids = []
+        self._lock = asyncio.Lock()  # the queue placeholder and the worker may race to create
+
+    async def placeholder(self, content: str) -> None:
+        async with self._lock:
+            if self.message is None:
+                await self._show(content)
+
+    async def show(self, content: str, **kwargs: Any) -> None:
+        async with self._lock:
+            await self._show(content, **kwargs)
+
+    async def _show(self, content: str, **kwargs: Any) -> None:
+        if self.message is None:
+            self.message = await self.question.reply(
+                content, allowed_mentions=NONE, mention_author=False, **kwargs
+            )
+            self.message_ids.append(self.message.id)
+        else:
+            self.message = await self.message.edit(content=content, allowed_mentions=NONE, **kwargs)
+
+    async def extra(self, content: str, **kwargs: Any) -> None:
+        msg = await self.question.reply(content, allowed_mentions=NONE, mention_author=False, **kwargs)
+        self.message_ids.append(msg.id)
+
+    async def notice(self, content: str) -> None:
+        if self.message is not None:
+            await self.show(content, embed=None, view=None)
+            return
+        await self.question.reply(content, allowed_mentions=NONE, mention_author=False, silent=True)
+
+
+class InteractionTarget(Target):
+    """The deferred `/ask` response: edit the original response, follow up for more pieces."""
+
+    def __init__(self, interaction: discord.Interaction[Any]) -> None:
+        self.interaction = interaction
+        self.message_ids = []
+
+    async def show(self, content: str, **kwargs: Any) -> None:
+        msg = await self.interaction.edit_original_response(content=content, allowed_mentions=NONE, **kwargs)
+        if msg.id not in self.message_ids:
+            self.message_ids.append(msg.id)
+
+    async def extra(self, content: str, **kwargs: Any) -> None:
+        msg = await self.interaction.followup.send(content, allowed_mentions=NONE, wait=True, **kwargs)
+        self.message_ids.append(msg.id)
+
+    async def notice(self, content: str) -> None:
+        await self.show(content, embed=None, view=None)
+
+
+@dataclass
+class Job:
+    question: Question
+    target: Target
+    channel: discord.abc.Messageable | None  # for the typing indicator (None: interaction)
+    enqueued: float = field(default_factory=time.monotonic)
+    quiet: bool = False  # auto-answer: no streaming, and say nothing below the threshold
+    level: str | None = None  # /explain: answer as an explanation at this level
+
+
+# --- the cog -------------------------------------------------------------------------------------
+class Ask(commands.Cog):
+    def __init__(self, bot: RagcordBot) -> None:
+        self.bot = bot
+        settings = bot.settings
+        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.queue: FairQueue[Job] = FairQueue(settings.max_queue)
+        self.workers: list[asyncio.Task[None]] = []
+        self.busy = 0  # workers answering right now
+        self.conversations: LRU = LRU(20_000)  # bot message id -> conversation key
+
+    async def cog_load(self) -> None:
+        n = self.bot.settings.answer_workers
+        self.workers = [asyncio.create_task(self._worker(i), name=f"ragcord-answer-{i}") for i in range(n)]
+
+    async def cog_unload(self) -> None:
+        for task in self.workers:
+            task.cancel()
+        await asyncio.gather(*self.workers, return_exceptions=True)
+
+    # --- triggers --------------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.author.bot or message.webhook_id is not None:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        mentioned = any(u.id == me.id for u in message.mentions) and (
+            f"<@{me.id}>" in message.content or f"<@!{me.id}>" in message.content
+        )
+        text = re.sub(rf"<@!?{me.id}>", "", message.content).strip()
+        conversation = await self._conversation_for(message)
+        channel = message.channel
+        if message.guild is None:
+            trigger = "dm"
+        elif mentioned:
+            trigger = "mention"
+        elif conversation is not None:
+            trigger = "reply"
+        elif isinstance(channel, discord.Thread) and channel.owner_id == me.id \
+                and channel.type is not discord.ChannelType.private_thread:  # private: staff escalations
+            trigger = "thread"
+        elif await self._is_auto_channel(message):
+            trigger = "auto"
+        else:
+            return
+        if not text:
+            if trigger in ("mention", "dm"):
+                await MessageTarget(message).notice(
+                    "Ask me a question about this server's documents — for example "
+                    f"`@{me.name} how do I reset my password?`"
+                )
+            return
+        if conversation is None:
+            conversation = self._default_conversation(message)
+        question = Question(
+            text=text, user=str(message.author.id), scope=scope_for(self.bot, message.guild and message.guild.id),
+            channel=str(channel.id), conversation=conversation,
+            user_name=message.author.display_name, message_id=str(message.id),
+        )
+        quiet = trigger == "auto" and (await self.bot.guild_settings(question.scope)).auto_quiet
+        await self.submit(Job(question, MessageTarget(message), channel, quiet=quiet))
+
+    def _default_conversation(self, message: discord.Message) -> str:
+        channel = message.channel
+        if message.guild is None:
+            return f"dm:{channel.id}"
+        if isinstance(channel, discord.Thread):
+            return f"thread:{channel.id}"
+        return f"chain:{message.id}"
+
+    async def _is_auto_channel(self, message: discord.Message) -> bool:
+        if message.guild is None:
+            return False
+        # a conversation between people in an auto channel is not a question for the bot
+        if message.reference is not None or any(not u.bot for u in message.mentions):
+            return False
+        gs = await self.bot.guild_settings(scope_for(self.bot, message.guild.id))
+        channel = message.channel
+        ids = {str(channel.id)}
+        if isinstance(channel, discord.Thread) and channel.parent_id:
+            ids.add(str(channel.parent_id))
+        return bool(ids & set(gs.auto_channels))
+
+    async def _conversation_for(self, message: discord.Message) -> str | None:
+        """The conversation a reply continues, when it replies (directly) to one of the bot's messages."""
+        ref = message.reference
+        me = self.bot.user
+        if ref is None or ref.message_id is None or me is None:
+            return None
+        if message.guild is None:
+            return None  # DMs are one conversation anyway
+        if ref.message_id in self.conversations:
+            return self.conversations[ref.message_id]
+        parent = await self._fetch(message.channel, ref)
+        if parent is None or parent.author.id != me.id:
+            return None
+        # walk up: bot answer -> the question it replied to -> the bot message that one replied to ...
+        node = parent
+        for _ in range(8):
+            if node.id in self.conversations:
+                return self.conversations[node.id]
+            if node.reference is None or node.reference.message_id is None:
+                return f"chain:{node.id}"
+            asked = await self._fetch(message.channel, node.reference)
+            if asked is None or asked.reference is None:
+                return f"chain:{node.reference.message_id}"
+            above = await self._fetch(message.channel, asked.reference)
+            if above is None or above.author.id != me.id:
+                return f"chain:{asked.id}"
+            node = above
+        return f"chain:{node.id}"
+
+    @staticmethod
+    async def _fetch(channel: Any, ref: discord.MessageReference) -> discord.Message | None:
+        if isinstance(ref.resolved, discord.Message):
+            return ref.resolved
+        if ref.cached_message is not None:
+            return ref.cached_message
+        if ref.message_id is None:
+            return None
+        try:
+            return await channel.fetch_message(ref.message_id)
+        except (discord.NotFound, discord.Forbidden, discord.HTTPException):
+            return None
+
+    # --- slash commands ----------------------------------------------------------------------------
+    @app_commands.command(name="ask", description="Ask a question about this server's documents")
+    @app_commands.describe(question="What do you want to know?")
+    async def ask(self, interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 4000]) -> None:
+        await self.enqueue_interaction(interaction, question)
+
+    async def enqueue_interaction(
+        self, interaction: discord.Interaction[Any], text: str, *, level: str | None = None
+    ) -> None:
+        """Rate-limit, defer, and queue a slash-command question (`/ask`, `/explain`)."""
+        user = str(interaction.user.id)
+        wait = self.limiter.retry_after(user)
+        if wait:
+            await reply(interaction, _slow_down(wait))
+            return
+        if len(self.queue) >= self.queue.maxsize:
+            await reply(interaction, _busy())
+            return
+        await interaction.response.defer(thinking=True)
+        q = Question(
+            text=text, user=user, scope=scope_for(self.bot, interaction.guild_id),
+            channel=str(interaction.channel_id), conversation=f"slash:{interaction.id}",
+            user_name=interaction.user.display_name, message_id=str(interaction.id),
+        )
+        await self.submit(Job(q, InteractionTarget(interaction), None, level=level), rate_checked=True)
+
+    @app_commands.command(name="forget", description="Delete what I remember about you here")
+    async def forget(self, interaction: discord.Interaction[Any]) -> None:
+        scope = scope_for(self.bot, interaction.guild_id)
+        counts = await self.bot.assistant.forget(scope, str(interaction.user.id))
+        total = sum(counts.values())
+        where = "in this server" if interaction.guild_id else "in direct messages"
+        if not total:
+            await reply(interaction, f"I had nothing stored about you {where}.")
+            return
+        parts = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+        await reply(interaction, f"Done — I deleted {parts} {where}.")
+
+    # --- queue and workers ---------------------------------------------------------------------------
+    async def submit(self, job: Job, rate_checked: bool = False) -> None:
+        if not rate_checked:
+            wait = self.limiter.retry_after(job.question.user)
+            if wait:
+                await job.target.notice(_slow_down(wait))
+                return
+        try:
+            ahead = self.queue.put_nowait(job.question.user, job)
+        except QueueFull:
+            await job.target.notice(_busy())
+            return
+        waiting = ahead + self.busy - len(self.workers) + 1  # questions before this one starts
+        if waiting > 0 and isinstance(job.target, MessageTarget) and not job.quiet:
+            try:
+                await job.target.placeholder(f"⏳ You're in line — {waiting} question(s) ahead of yours.")
+            except discord.HTTPException:
+                pass
+
+    async def _worker(self, n: int) -> None:
+        while True:
+            job = await self.queue.get()
+            self.busy += 1
+            try:
+                await self.answer(job)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("answering %r failed", job.question.text[:80])
+                try:
+                    await job.target.notice(FAILED)
+                except Exception:
+                    log.debug("could not report the failure", exc_info=True)
+            finally:
+                self.busy -= 1
+
+    async def answer(self, job: Job) -> Answer:
+        """Stream one answer into Discord; returns the final Answer."""
+        target, q = job.target, job.question
+        quiet = job.quiet  # nothing shows until we know the answer is confident enough
+        typing = asyncio.create_task(_typing(job.channel)) if job.channel is not None and not quiet else None
+        streamed: list[str] = []
+        final: Answer | None = None
+        last_edit = 0.0
+        assistant = self.bot.assistant
+        events = assistant.explain(q.text, job.level, q) if job.level else assistant.ask(q)
+        try:
+            async for event in events:
+                if isinstance(event, TokenEvent) and not quiet:
+                    streamed.append(event.text)
+                    now = time.monotonic()
+                    if now - last_edit >= EDIT_INTERVAL and "".join(streamed).strip():
+                        if typing is not None:
+                            typing.cancel()
+                        await target.show(render.streaming_preview("".join(streamed)))
+                        last_edit = time.monotonic()
+                elif isinstance(event, FinalEvent):
+                    final = event.answer
+        finally:
+            if typing is not None:
+                typing.cancel()
+        if final is None:
+            raise RuntimeError("the assistant ended without an answer")
+        if quiet and final.refused and not final.error:
+            support = self.bot.get_cog("Support")
+            if support is not None and isinstance(job.target, MessageTarget):
+                await support.stayed_quiet(job.target.question, final)  # type: ignore[attr-defined]
+            return final
+        await self._render_final(job, final)
+        if final.escalated:
+            await self._escalate(job, final)
+        return final
+
+    async def _escalate(self, job: Job, answer: Answer) -> None:
+        """A frustrated member: open a staff thread and tell them where it is."""
+        support: Any = self.bot.get_cog("Support")
+        target = job.target
+        if support is None:
+            return
+        if isinstance(target, MessageTarget):
+            channel, member, jump = target.question.channel, target.question.author, target.question.jump_url
+        elif isinstance(target, InteractionTarget):
+            channel, member, jump = target.interaction.channel, target.interaction.user, None
+        else:
+            return
+        where = await support.escalated(answer, channel, member, jump)
+        if where is not None:
+            text = (f"🙋 I've asked a human to help — a moderator will join you in <#{where[7:]}>."
+                    if where.startswith("thread:") else "🙋 I've asked a human to help — a moderator has been notified.")
+            await target.extra(text)
+
+    async def _render_final(self, job: Job, answer: Answer) -> None:
+        target = job.target
+        pieces = render.answer_pieces(answer)
+        embed = render.answer_embed(answer)
+        others = len(answer.candidates) > 1
+        view = AnswerView(answer.answer_id, others=others) if answer.answer_id is not None else None
+        if answer.answer_id is not None:
+            self.bot.recent_answers[answer.answer_id] = answer
+        extras: dict[str, Any] = {}
+        if embed is not None:
+            extras["embed"] = embed
+        if view is not None:
+            extras["view"] = view
+        if answer.error and answer.answer_id is None:  # input problem: a notice, not an answer
+            await target.notice(render.neutralize(answer.text))
+            return
+        if len(pieces) == 1:
+            await target.show(pieces[0], **extras)
+        else:
+            await target.show(pieces[0], embed=None, view=None)
+            for piece in pieces[1:-1]:
+                await target.extra(piece)
+            await target.extra(pieces[-1], **extras)
+        for mid in target.message_ids:
+            self.conversations[mid] = job.question.conversation
+
+
+async def _typing(channel: discord.abc.Messageable | None) -> None:
+    if channel is None:
+        return
+    try:
+        async with channel.typing():
+            await asyncio.Event().wait()  # until cancelled by the first streamed token
+    except asyncio.CancelledError:
+        pass
+    except discord.HTTPException:
+        log.debug("typing indicator failed", exc_info=True)
+
+
+def _slow_down(wait: float) -> str:
+    return f"You're asking faster than I can keep up — please wait {max(1, round(wait))} s and ask again."
+
+
+def _busy() -> str:
+    return "I'm answering a lot of questions right now — please try again in a minute."
+
+
+async def setup(bot: RagcordBot) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,243 @@
+"""Pure rendering of answers for Discord: mention-safe text, 2000-character pieces, citations.
+
+No I/O and no client state: everything here is a function of its arguments, unit-tested in
+tests/bot/test_discord_render.py. `discord.Embed` objects are plain data.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import urlparse
+
+import discord
+
+from bot.core.safety import strip_foreign_links
+from bot.core.types import Answer, Citation
+
+MESSAGE_LIMIT = 2000
+EMBED_LIMIT = 4096
+ZWSP = "\u200b"
+STREAM_CURSOR = " ▌"
+
+_MASS = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_TARGETED = re.compile(r"<@([!&]?\d+)>")
+
+
+def neutralize(text: str) -> str:
+    """Make mentions inert: `@everyone`, `@here`, `<@id>`, `<@!id>`, `<@&id>` get a zero-width space.
+
+    AllowedMentions.none() already stops pings; this also keeps the text from *looking* like a
+    live mention (and from pinging if a payload ever went out without allowed_mentions).
+    """
+    text = _MASS.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
+    return _TARGETED.sub(lambda m: f"<@{ZWSP}{m.group(1)}>", text)
+
+
+# --- splitting -------------------------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """Where to cut `text` (len > limit): the last paragraph, line, sentence or word boundary."""
+    window = text[:limit]
+    for sep in ("\n\n", "\n"):
+        i = window.rfind(sep)
+        if i >= limit // 3:
+            return i + len(sep)
+    ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+    if ends and ends[-1] >= limit // 3:
+        return ends[-1]
+    i = window.rfind(" ")
+    if i >= limit // 3:
+        return i + 1
+    return limit
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split `text` into pieces of at most `limit` characters at the cleanest boundary.
+
+    Paragraphs first, then lines, sentences, words; a word longer than the limit is cut hard.
+    An open ``` code fence is closed at the end of a piece and reopened in the next.
+    """
+    if limit < 16:
+        raise ValueError("limit too small")
+    text = text.strip()
+    if not text:
+        return []
+    pieces: list[str] = []
+    fence_reopen = ""
+    while text:
+        text = fence_reopen + text
+        if len(text) <= limit:
+            pieces.append(text)
+            break
+        budget = limit - 4  # room to close a code fence
+        cut = _cut_point(text, budget)
+        piece, text = text[:cut].rstrip(), text[cut:].lstrip("\n ")
+        fence_reopen = ""
+        fences = re.findall(r"^```(\S*)", piece, re.MULTILINE)
+        if len(fences) % 2 == 1:  # inside a code block: close here, reopen after
+            piece += "\n```"
+            fence_reopen = f"```{fences[-1]}\n"
+        if piece.strip():
+            pieces.append(piece)
+    return pieces
+
+
+def streaming_preview(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """What a message shows while tokens arrive: the text so far (tail-trimmed) and a cursor."""
+    text = neutralize(strip_foreign_links(text.strip(), set()))  # links return with the checked final answer
+    room = limit - len(STREAM_CURSOR) - 1
+    if len(text) > room:
+        text = text[: room - 1].rstrip() + "…"
+    return text + STREAM_CURSOR
+
+
+# --- citations ---------------------------------------------------------------------------------------
+def is_url(source: str) -> bool:
+    return urlparse(source).scheme in ("http", "https")
+
+
+def _display_title(title: str, source: str) -> str:
+    title = (title or "").strip()
+    if title:
+        return title
+    if is_url(source):
+        return urlparse(source).netloc or source
+    return PurePath(source).name or source or "untitled"
+
+
+def _escape_md(text: str) -> str:
+    return re.sub(r"([\\*_`~|\[\]>])", r"\\\1", text)
+
+
+def source_line(c: Citation | Mapping[str, Any]) -> str:
+    """`**[1]** Title — p. 3 · <link>`: numbered, with page or section, linked when it is a URL."""
+    get = c.get if isinstance(c, Mapping) else (lambda k, d=None: getattr(c, k, d))
+    n, source = get("n", 0), str(get("source", "") or "")
+    title = neutralize(_escape_md(_display_title(str(get("title", "") or ""), source)))
+    where = ""
+    if get("page"):
+        where = f" — p. {get('page')}"
+    elif get("heading"):
+        where = f" — § {neutralize(_escape_md(str(get('heading'))))}"
+    line = f"**[{n}]** {title}{where}"
+    if is_url(source):
+        line += f" · [link](<{source}>)"
+    return line
+
+
+def confidence_label(confidence: float, refused: bool = False) -> str:
+    if refused:
+        word = "Uncertain"
+    elif confidence >= 0.7:
+        word = "High"
+    elif confidence >= 0.45:
+        word = "Medium"
+    else:
+        word = "Low"
+    return f"{word} confidence ({confidence:.2f})"
+
+
+def _sources_block(citations: Sequence[Citation], limit: int) -> str:
+    lines: list[str] = []
+    used = 0
+    for c in citations:
+        line = source_line(c)
+        if used + len(line) + 1 > limit:
+            lines.append(f"… and {len(citations) - len(lines)} more")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return "\n".join(lines)
+
+
+def answer_embed(answer: Answer) -> discord.Embed | None:
+    """The sources and confidence under an answer (None for input errors, which have neither)."""
+    if answer.error and answer.backend == "none":
+        return None
+    if answer.refused:
+        embed = discord.Embed(title="Closest sources I found", colour=discord.Colour.gold())
+        block = _sources_block(answer.closest, EMBED_LIMIT - 200)
+        embed.description = (block + "\n\n" if block else "No document came close.\n\n") + (
+            "Press **Ask a human** and a moderator will take a look."
+        )
+    else:
+        embed = discord.Embed(title="Sources", colour=discord.Colour.blurple())
+        embed.description = _sources_block(answer.citations, EMBED_LIMIT - 100) or "No sources cited."
+    footer = confidence_label(answer.confidence, answer.refused)
+    if answer.answer_id is not None:
+        footer += f" · answer #{answer.answer_id}"
+    embed.set_footer(text=footer)
+    return embed
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer body, mention-safe; refusals lead with "I don't know"."""
+    text = answer.text.strip() or "I don't know."
+    if answer.refused and not answer.error and not text.lower().startswith("i don"):
+        text = "I don't know. " + text
+    if answer.error and answer.backend != "none":
+        text += f"\n-# note: {answer.error}"
+    return neutralize(text)
+
+
+def answer_pieces(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
+    return split_message(answer_text(answer), limit) or ["I don't know."]
+
+
+def passages_text(citations: Iterable[Citation | Mapping[str, Any]], limit: int = EMBED_LIMIT) -> str:
+    """The cited passages for the "Sources" button, quoted, trimmed to fit one embed."""
+    items = list(citations)
+    if not items:
+        return "This answer cites no sources."
+    per = max(200, (limit - 50) // len(items) - 120)
+    blocks = []
+    for c in items:
+        text = (c.get("text") if isinstance(c, Mapping) else c.text) or ""
+        text = " ".join(str(text).split())
+        if len(text) > per:
+            text = text[: per - 1].rstrip() + "…"
+        quoted = "> " + neutralize(text) if text else "> (passage not stored)"
+        blocks.append(f"{source_line(c)}\n{quoted}")
+    out = "\n\n".join(blocks)
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def ingest_summary(report: Mapping[str, Any]) -> str:
+    """One paragraph for an ingest report dict (added/updated/unchanged/chunks_embedded/errors)."""
+    errors = list(report.get("errors") or [])
+    line = (
+        f"Added **{report.get('added', 0)}**, updated **{report.get('updated', 0)}**, "
+        f"unchanged **{report.get('unchanged', 0)}** document(s); "
+        f"embedded {report.get('chunks_embedded', 0)} chunk(s)."
+    )
+    if errors:
+        shown = []
+        for e in errors[:10]:
+            src = PurePath(str(e.get("source", "?"))).name if not is_url(str(e.get("source", ""))) \
+                else str(e.get("source"))
+            shown.append(f"• {neutralize(src)}: {neutralize(str(e.get('error', e.get('message', 'failed'))))}")
+        more = f"\n… and {len(errors) - 10} more" if len(errors) > 10 else ""
+        line += f"\n{len(errors)} error(s):\n" + "\n".join(shown) + more
+    return line
+
+
+def candidates_text(candidates: Sequence[Mapping[str, Any]], limit: int = EMBED_LIMIT) -> str:
+    """Every candidate answer with its confidence, best first (for the "Other answers" button)."""
+    if not candidates:
+        return "There were no other candidate answers."
+    best = " ".join(str(candidates[0].get("text", "")).split())
+    per = max(200, (limit - 50) // len(candidates) - 60)
+    blocks = []
+    for i, c in enumerate(candidates):
+        text = " ".join(str(c.get("text", "")).split())
+        same = " · same text as the best" if i and text == best else ""
+        head = f"**{'Best' if i == 0 else f'#{i + 1}'}** · confidence {float(c.get('confidence') or 0):.2f}{same}"
+        if len(text) > per:
+            text = text[: per - 1].rstrip() + "…"
+        blocks.append(f"{head}\n> {neutralize(text) or '(empty)'}")
+    out = "\n\n".join(blocks)
+    return out if len(out) <= limit else out[: limit - 1] + "…"

@@ -1,0 +1,168 @@
+"""Quiz buttons and the short-answer modal.
+
+A quiz is a `QuizSession` (its owner, scope and questions); each question is one message with a
+`QuestionView`: A–D buttons for multiple choice, an "Answer" button opening a modal for short
+answers. Only the owner may answer. Answering grades through the core's tutor, edits the
+question message with the feedback (explanation and source) and posts the next question.
+Views live in memory (30 minutes): after a restart, `/progress` → "Retry due questions" resumes.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.frontends.discord import render
+from bot.frontends.discord.common import NONE, one_line, reply
+from bot.services.tutoring import QuizError
+
+if TYPE_CHECKING:
+    from bot.frontends.discord.client import RagcordBot
+
+log = logging.getLogger("ragcord.discord")
+LETTERS = "ABCD"
+QUIZ_TIMEOUT = 1800.0
+_VERDICT = {"correct": "✅", "partial": "🟡", "wrong": "❌"}
+
+
+@dataclass
+class QuizSession:
+    owner: int
+    scope: str
+    items: list[dict[str, Any]]  # quiz items as the store returns them (id, kind, question, choices, ...)
+    title: str
+    ephemeral: bool = False
+    correct: int = 0
+    answered: int = 0
+
+    def question_text(self, i: int) -> str:
+        item = self.items[i]
+        lines = [f"**{render.neutralize(self.title)} — question {i + 1}/{len(self.items)}**",
+                 render.neutralize(item["question"])]
+        if item["kind"] == "mcq":
+            lines += [f"**{LETTERS[n]}.** {render.neutralize(c)}" for n, c in enumerate(item["choices"][:4])]
+        else:
+            lines.append("-# Press **Answer** to type your answer.")
+        return "\n".join(lines)[:2000]
+
+    def first(self) -> tuple[str, QuestionView]:
+        return self.question_text(0), QuestionView(self, 0)
+
+
+def feedback_text(item: dict[str, Any], response: str, verdict: str, feedback: str) -> str:
+    lines = [
+        f"{_VERDICT.get(verdict, '')} {render.neutralize(feedback)}",
+        f"Your answer: {render.neutralize(' '.join(response.split())[:300]) or '(empty)'}",
+    ]
+    if item.get("explanation"):
+        lines.append("> " + render.neutralize(" ".join(str(item["explanation"]).split())[:600]))
+    if item.get("source"):
+        lines.append(f"Source: {render.neutralize(str(item['source']))}")
+    return "\n".join(lines)
+
+
+class QuestionView(discord.ui.View):
+    def __init__(self, session: QuizSession, index: int) -> None:
+        super().__init__(timeout=QUIZ_TIMEOUT)
+        self.session = session
+        self.index = index
+        self.item = session.items[index]
+        item_id = self.item["id"]
+        if self.item["kind"] == "mcq":
+            for n, _ in enumerate(self.item["choices"][:4]):
+                button: discord.ui.Button[QuestionView] = discord.ui.Button(
+                    label=LETTERS[n], style=discord.ButtonStyle.secondary, custom_id=f"rcq:{item_id}:{LETTERS[n]}"
+                )
+                button.callback = self._choice(LETTERS[n])  # type: ignore[method-assign]
+                self.add_item(button)
+        else:
+            button = discord.ui.Button(label="Answer", emoji="✍️", style=discord.ButtonStyle.primary,
+                                       custom_id=f"rcq:{item_id}:write")
+            button.callback = self._write  # type: ignore[method-assign]
+            self.add_item(button)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id != self.session.owner:
+            await reply(interaction, "This quiz belongs to someone else — start your own with `/quiz`.")
+            return False
+        return True
+
+    def _choice(self, letter: str) -> Any:
+        async def callback(interaction: discord.Interaction[Any]) -> None:
+            await self.answer(interaction, letter)
+        return callback
+
+    async def _write(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(AnswerModal(self))
+
+    async def answer(self, interaction: discord.Interaction[Any], response: str) -> None:
+        """Grade `response`, show the feedback on this question, then post the next one."""
+        if self.is_finished():
+            await reply(interaction, "You already answered this question.")
+            return
+        await interaction.response.defer()  # grading may embed the answer: acknowledge first
+        bot: RagcordBot = interaction.client  # type: ignore[assignment]
+        session = self.session
+        try:
+            result = await bot.assistant.tutor.submit(session.scope, str(session.owner), self.item["id"], response)
+        except QuizError as exc:
+            await reply(interaction, one_line(exc))
+            return
+        self.stop()
+        session.answered += 1
+        session.correct += result.verdict == "correct"
+        shown = response
+        if self.item["kind"] == "mcq" and len(response) == 1 and response in LETTERS[: len(self.item["choices"])]:
+            shown = f"{response}. {self.item['choices'][LETTERS.index(response)]}"
+        text = session.question_text(self.index) + "\n\n" + feedback_text(self.item, shown, result.verdict, result.feedback)
+        await interaction.edit_original_response(content=text[:2000], view=None, allowed_mentions=NONE)
+        nxt = self.index + 1
+        if nxt < len(session.items):
+            await interaction.followup.send(
+                session.question_text(nxt), view=QuestionView(session, nxt), ephemeral=session.ephemeral,
+                allowed_mentions=NONE, wait=True,
+            )
+        else:
+            await interaction.followup.send(
+                f"🏁 Quiz finished: **{session.correct}/{len(session.items)}** correct. "
+                "`/progress` shows your scores and the questions due again.",
+                ephemeral=session.ephemeral, allowed_mentions=NONE,
+            )
+
+
+class AnswerModal(discord.ui.Modal):
+    def __init__(self, view: QuestionView) -> None:
+        super().__init__(title=f"Question {view.index + 1}", timeout=QUIZ_TIMEOUT,
+                         custom_id=f"rcq:modal:{view.item['id']}")
+        self.view = view
+        self.text: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
+            label="Your answer", style=discord.TextStyle.paragraph, max_length=500,
+            custom_id=f"rcq:text:{view.item['id']}",
+        )
+        self.add_item(self.text)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await self.view.answer(interaction, self.text.value)
+
+
+class RetryView(discord.ui.View):
+    """Under `/progress`: quiz the caller again on the questions that are due."""
+
+    def __init__(self, owner: int, scope: str, due: list[dict[str, Any]]) -> None:
+        super().__init__(timeout=600)
+        self.session = QuizSession(owner, scope, due, "Review", ephemeral=True)
+        self.retry.label = f"Retry due questions ({len(due)})"
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id != self.session.owner:
+            await reply(interaction, "These are someone else's questions.")
+            return False
+        return True
+
+    @discord.ui.button(label="Retry due questions", emoji="🔁", style=discord.ButtonStyle.primary)
+    async def retry(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        text, view = self.session.first()
+        await interaction.response.send_message(text, view=view, ephemeral=True, allowed_mentions=NONE)

@@ -1,0 +1,127 @@
+"""Tutoring: quizzes made from the course material, graded answers, progress per learner.
+
+Missed questions come back on a Leitner schedule: a wrong answer is due again soon, each
+correct answer moves the question to a box reviewed less often.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from bot.services.grading import Grade, Similarity, grade
+from bot.services.quizgen import QuizQuestion, SourcePassage, generate_quiz
+from bot.store import Store
+from retrieval.types import Hit
+
+Search = Callable[[str, str, int], Awaitable[list[Hit]]]
+# seconds until a question is due again, by box (0 = just missed)
+REVIEW_INTERVALS = (600, 86_400, 3 * 86_400, 7 * 86_400, 21 * 86_400)
+WEAK_BELOW = 0.6
+
+
+@dataclass(frozen=True)
+class StoredQuestion:
+    id: int
+    question: QuizQuestion
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    topic: str
+    attempts: int
+    correct: int
+    mean_score: float
+
+
+@dataclass(frozen=True)
+class Progress:
+    topics: list[TopicScore]
+    weak: list[str]
+    due: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "topics": [vars(t) for t in self.topics],
+            "weak": self.weak,
+            "due": [{"id": d["id"], "question": d["question"], "due_at": d["due_at"]} for d in self.due],
+        }
+
+
+class QuizError(ValueError):
+    """A user-facing tutoring problem (no material, unknown question)."""
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="seconds")
+
+
+def next_box(box: int | None, result: Grade) -> int:
+    current = 0 if box is None else box
+    if result.verdict == "correct":
+        return min(current + 1, len(REVIEW_INTERVALS) - 1)
+    if result.verdict == "partial":
+        return current
+    return 0
+
+
+class Tutor:
+    def __init__(self, store: Store, search: Search, similarity: Similarity | None) -> None:
+        self._store = store
+        self._search = search
+        self._similarity = similarity
+
+    async def make_quiz(
+        self, scope: str, topic: str, *, count: int = 5, kind: str = "mixed",
+        user: str | None = None, seed: int | None = None,
+    ) -> list[StoredQuestion]:
+        if not 1 <= count <= 20:
+            raise QuizError("count must be between 1 and 20")
+        if kind not in ("mcq", "short", "mixed"):
+            raise QuizError("kind must be mcq, short or mixed")
+        hits = await self._search(scope, topic or "key definitions and facts", max(12, count * 3))
+        if not hits:
+            raise QuizError("there is no course material in this knowledge base yet")
+        passages = [SourcePassage(h.chunk_id, h.title, h.text, h.heading) for h in hits]
+        # the closest passages first; further ones only when those hold too few facts
+        questions = generate_quiz(
+            passages[: max(4, count * 2)], count=count, kind=kind, topic=topic or "general",
+            seed=seed, pool=passages,
+        )
+        if len(questions) < count:
+            questions = generate_quiz(passages, count=count, kind=kind, topic=topic or "general",
+                                      seed=seed, pool=passages)
+        if not questions:
+            raise QuizError(f"I could not make questions about “{topic}” from the material")
+        ids = await self._store.add_quiz_items(
+            scope, user, [{**q.as_dict(), "topic": q.topic} for q in questions]
+        )
+        return [StoredQuestion(i, q) for i, q in zip(ids, questions)]
+
+    async def submit(
+        self, scope: str, user: str, item_id: int, response: str, *, judge: float | None = None,
+        now: datetime | None = None,
+    ) -> Grade:
+        item = await self._store.quiz_item(scope, item_id)
+        if item is None:
+            raise QuizError(f"there is no question #{item_id} here")
+        result = await asyncio.to_thread(  # semantic grading runs the embedder: keep it off the loop
+            grade, item["kind"], item["answer"], item["choices"], response, self._similarity, judge
+        )
+        box = next_box(await self._store.review_box(scope, user, item_id), result)
+        due = (now or datetime.now(timezone.utc)) + timedelta(seconds=REVIEW_INTERVALS[box])
+        await self._store.record_attempt(
+            scope, user, item_id, response, result.score, result.verdict, box, _iso(due)
+        )
+        return result
+
+    async def progress(self, scope: str, user: str, now: datetime | None = None) -> Progress:
+        rows = await self._store.progress_by_topic(scope, user)
+        topics = [
+            TopicScore(r["topic"], int(r["attempts"]), int(r["correct"] or 0), round(float(r["mean_score"]), 3))
+            for r in rows
+        ]
+        due = await self._store.due_reviews(scope, user, _iso(now or datetime.now(timezone.utc)))
+        return Progress(topics, [t.topic for t in topics if t.mean_score < WEAK_BELOW], due)

@@ -1,4 +1,4 @@
-# Two commands: `make demo` and `make test`. Both create or refresh .venv/ first.
+# Commands: `make demo`, `make test`, `make lint`. Both create or refresh .venv/ first.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # CPU build found on these machines; GPU users: make TORCH="torch==2.13.0 --index-url <your CUDA wheel index>"
 TORCH  ?= torch==2.13.0
 
-.PHONY: demo test venv clean
+.PHONY: demo test lint venv clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: venv
 
 test: venv
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# ruff and the import contracts ([tool.ruff], [tool.importlinter] in pyproject.toml); both run, either failing fails.
+lint: venv
+	@rc=0; $(BIN)/ruff check . || rc=1; $(BIN)/lint-imports || rc=1; exit $$rc
 
 clean:
 	rm -rf $(VENV) .ragcord

@@ -140,7 +140,7 @@ async def main() -> None:
     enc_sum = sum(p["enc_s"] for p in timed)
     rows.append(["ALL (sum)", total_sum, gen_sum, overhead * 100, "", "", "",
                  f"{sum(p['enc_calls'] for p in timed)}/{sum(p['enc_texts'] for p in timed)}", enc_sum, sum(x_times)])
-    table(f"Assistant.answer vs generator alone (SmolLM2 local, max_new_tokens {settings.max_new_tokens}; "
+    table(f"Assistant.answer vs generator alone (SmolLM2 local, max_new_tokens {settings.generation.max_new_tokens}; "
           f"KB: {report.chunks_embedded} chunks)",
           ["question", "answer s", "generate s", "overhead %", "tok (ask)", "tok (alone)", "answered by",
            "encode calls/texts", "encode s", "extractive s"], rows)

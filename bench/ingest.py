@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from common import emit, quick, table
 from synth import TextGen
 
@@ -66,7 +65,7 @@ def _passages_of(kb: KnowledgeBase, docs: Path) -> tuple[list[str], list[str]]:
 
     passages: dict[str, list[str]] = {}
     for src in iter_sources([docs]):
-        plan = plan_document(load(src, max_bytes=kb.config.max_file_bytes, timeout=1.0), kb.catalog,
+        plan = plan_document(load(src, limits=kb.config.limits, timeout=1.0), kb.catalog,
                              kb.embedder, kb.config)
         for passage, units in zip(plan.passages, plan.units):
             passages.setdefault(passage, units)

@@ -18,7 +18,6 @@ import json
 import time
 
 import numpy as np
-
 from common import emit, pct, quick, table
 from synth import STACKFAQ, TextGen, clustered
 

@@ -12,11 +12,7 @@ from pathlib import Path
 import numpy as np
 
 STACKFAQ = Path("/work/shared/eval/stackfaq")
-_FALLBACK = (
-    "account order refund shipping delivery payment card invoice password email login python list "
-    "dictionary string function module exception loop variable tuple return value error server file "
-    "folder network browser github markdown install update version setting window screen keyboard"
-).split()
+_FALLBACK = ["account", "order", "refund", "shipping", "delivery", "payment", "card", "invoice", "password", "email", "login", "python", "list", "dictionary", "string", "function", "module", "exception", "loop", "variable", "tuple", "return", "value", "error", "server", "file", "folder", "network", "browser", "github", "markdown", "install", "update", "version", "setting", "window", "screen", "keyboard"]
 
 
 def vocabulary() -> list[str]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from model.textutil import content_terms, strip_citations
 
+
 @dataclass(frozen=True)
 class Weights:
     retrieval: float = 0.4

@@ -1,48 +1,73 @@
-"""Small text helpers shared by the extractive backend and the confidence scores."""
+"""Answer-level text helpers: words, stop words, stemming, content terms, sentences, citations, truncation.
+
+The one home for these rules: the extractive backend, the confidence scores, the core's support
+judge, summaries, quiz generation and grading all use them. (retrieval/ keeps its own chunker
+splitter and BM25 tokenizer; it may not import model/.)
+"""
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
 
 STOPWORDS = frozenset(
-    """a an the and or but if then else of to in on at by for with from into onto about as is are was were
-    be been being am do does did done have has had having i me my we our you your he she it its they them
-    their this that these those there here what which who whom whose when where why how can could would
-    should will shall may might must not no nor so than too very just also any all some each such only own
-    same other more most much many few both s t don doesn didn isn aren wasn weren won up down out over under
-    again further once please tell know get got let""".split()
+    {
+        "a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "to", "in", "on", "at", "by", "for",
+        "with", "from", "into", "onto", "about", "as", "is", "are", "was", "were", "be", "been", "being", "am",
+        "do", "does", "did", "done", "have", "has", "had", "having", "i", "me", "my", "we", "our", "you",
+        "your", "he", "she", "it", "its", "they", "them", "their", "his", "her", "this", "that", "these",
+        "those", "there", "here", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can",
+        "could", "would", "should", "will", "shall", "may", "might", "must", "not", "no", "nor", "yes", "so",
+        "than", "too", "very", "just", "also", "any", "all", "some", "each", "such", "only", "own", "same",
+        "other", "more", "most", "much", "many", "few", "both", "s", "t", "don", "doesn", "didn", "isn", "aren",
+        "wasn", "weren", "won", "up", "down", "out", "off", "over", "under", "again", "further", "once",
+        "please", "tell", "know", "get", "got", "let"
+    }
 )
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-# a sentence ends at . ! ? (optionally followed by quotes/brackets) before whitespace and a capital/digit/quote,
-# or at a line break
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9À-Ý])|\n\s*\n|\n(?=\s*[-*•\d])")
+# a sentence ends at . ! ? … (optionally followed by a closing quote/bracket) before whitespace and
+# a capital, digit or opening quote/bracket
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)\]]))\s+(?=[\"'“‘(\[]?[A-Z0-9À-Ý])")
 _ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|vs|mr|mrs|ms|dr|prof|fig|no|approx|inc|ltd|st)\.$", re.IGNORECASE)
-_CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_BLOCK_START = re.compile(r"^\s*(?:[-*•>#|]|\d)")  # a list item, quote, heading or table row starts a block
+_HEADING = re.compile(r"^\s*#{1,6}\s")
+_CITATION = re.compile(r"\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\]")
+_TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
 def words(text: str) -> list[str]:
+    """Lower-cased word tokens (letters and digits, inner apostrophes kept as ')."""
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
+@lru_cache(maxsize=64)
+def _stemmer(thread_id: int) -> Stemmer.Stemmer:
+    """One English Snowball stemmer per thread (PyStemmer objects are not thread-safe)."""
+    return Stemmer.Stemmer("english")
+
+
+def stem_words(tokens: Iterable[str]) -> list[str]:
+    """Snowball (PyStemmer) stems of lower-cased tokens."""
+    return _stemmer(threading.get_ident()).stemWords([t.lower() for t in tokens])
+
+
 def stem(word: str) -> str:
-    """A deliberately light suffix stripper (plurals, -ing, -ed, -ly...)."""
-    w = word.lower()
-    if w.endswith("'s"):
-        w = w[:-2]
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("edly", ""), ("ed", ""), ("ly", ""),
-                         ("es", ""), ("s", "")):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
-            return w[: -len(suffix)] + repl
-    return w
+    return stem_words([word])[0]
 
 
 def content_terms(text: str) -> list[str]:
-    """Stemmed words that carry meaning (stopwords removed)."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    """Stemmed words that carry meaning: stop words and single letters dropped (digits kept)."""
+    return stem_words(w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
 
 
-_TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+def content_words(text: str) -> frozenset[str]:
+    """The set of `content_terms` of a text."""
+    return frozenset(content_terms(text))
 
 
 def linearize_tables(text: str) -> str:
@@ -75,26 +100,77 @@ def linearize_tables(text: str) -> str:
     return "\n".join(out)
 
 
+def _blocks(text: str) -> list[str]:
+    """Lines grouped into blocks: a blank line, a list item/quote/heading/table row, a code line,
+    or the line after a heading starts a new block; other line breaks are soft wraps."""
+    blocks: list[list[str]] = []
+    fresh = True
+    in_code = False
+    for line in text.split("\n"):
+        fence = line.strip().startswith("```")
+        if fence or in_code:  # code lines are never prose: each is a block of its own
+            in_code = in_code != fence
+            if line.strip():
+                blocks.append([line])
+            fresh = True
+            continue
+        if not line.strip():
+            fresh = True
+            continue
+        if fresh or _BLOCK_START.match(line):
+            blocks.append([])
+        blocks[-1].append(line)
+        fresh = bool(_HEADING.match(line))
+    return [" ".join(" ".join(b).split()) for b in blocks]
+
+
 def split_sentences(text: str) -> list[str]:
-    pieces: list[str] = []
-    carry = ""
+    """Sentences of `text`, whitespace-normalised, in order.
+
+    Abbreviations (e.g., Dr., etc.) do not end a sentence; Markdown table rows become one
+    "Header: value" sentence each; blocks (see `_blocks`) never share a sentence; pieces without
+    a letter or digit are dropped.
+    """
     if "|" in text:
         text = linearize_tables(text)
-    for part in _SENTENCE_END.split(text):
-        if part is None:
-            continue
-        part = carry + part if carry else part
-        if _ABBREV.search(part.rstrip()):
-            carry = part + " "
-            continue
+    pieces: list[str] = []
+    for block in _blocks(text):
         carry = ""
-        part = " ".join(part.split())
-        if part:
-            pieces.append(part)
-    if carry.strip():
-        pieces.append(" ".join(carry.split()))
-    return pieces
+        for part in _SENTENCE_END.split(block):
+            part = carry + part if carry else part
+            if _ABBREV.search(part.rstrip()):
+                carry = part + " "
+                continue
+            carry = ""
+            pieces.append(part.strip())
+        if carry.strip():
+            pieces.append(carry.strip())
+    return [p for p in pieces if any(c.isalnum() for c in p)]
 
 
 def strip_citations(text: str) -> str:
-    return _CITATION.sub("", text)
+    """Remove [n], [n, m] and [n][m] markers (and the space before them)."""
+    return _CITATION.sub("", text).strip()
+
+
+def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
+    """`text` in at most `limit` characters: whole if it fits, else its sentences up to the last
+    one that fits (in the last two thirds), else cut at a word boundary with `ellipsis` appended."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    room = limit - len(ellipsis)
+    if room <= 0:
+        return ellipsis[:limit]
+    cut = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start()  # after the punctuation and any closing quote
+        if end > room:
+            break
+        if not _ABBREV.search(text[:end]):
+            cut = end
+    if cut >= room // 3:
+        return text[:cut]
+    space = text.rfind(" ", 0, room + 1)
+    cut = space if space >= room // 3 else room
+    return text[:cut].rstrip(" ,;:") + ellipsis

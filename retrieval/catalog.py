@@ -7,11 +7,11 @@ PRAGMA user_version. Every query is filtered by scope.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from .types import DocumentInfo
 
@@ -193,7 +193,7 @@ class Catalog:
                     (self.scope, *batch),
                 ).fetchall()
                 for r in rows:
-                    out[int(r["id"])] = ChunkRow(**{k: r[k] for k in r.keys()})
+                    out[int(r["id"])] = ChunkRow(**{k: r[k] for k in r.keys()})  # noqa: SIM118 (sqlite3.Row iterates values)
         return out
 
     def all_chunks(self, conn: sqlite3.Connection | None = None) -> list[ChunkRow]:
@@ -203,7 +203,7 @@ class Catalog:
                 " FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.scope = ? ORDER BY c.id",
                 (self.scope,),
             ).fetchall()
-        return [ChunkRow(**{k: r[k] for k in r.keys()}) for r in rows]
+        return [ChunkRow(**{k: r[k] for k in r.keys()}) for r in rows]  # noqa: SIM118 (sqlite3.Row iterates values)
 
     def chunk_ids_by_sha(self, shas: Sequence[str], conn: sqlite3.Connection | None = None) -> dict[str, int]:
         """One existing chunk id per sha256 (of the embedded passage) within the scope."""

@@ -10,12 +10,14 @@ heading and page live in their fields.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .types import ChunkDraft, LoadedDocument, Section
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Looser than model/textutil.split_sentences on purpose: over-splitting a unit is harmless (short units
+# are joined to the next) and CJK/lower-case text must still split; it may not import model/.
 _SENTENCE_END = re.compile(r"(?<=[.!?…。])[\"')\]]*\s+|\n+")
 
 

@@ -1,7 +1,7 @@
-"""Every retrieval knob in one dataclass."""
+"""Every retrieval knob in one dataclass, and the safety limits every ingest path enforces."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # what ingest writes; bump when it changes, so caches of built indexes (ragcord eval) are redone.
@@ -9,6 +9,41 @@ from typing import Any
 INDEX_FORMAT = 2
 
 FUSION_METHODS = ("noisy_or", "absolute", "minmax", "zscore", "rrf", "dense", "sparse")
+
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one source and one knowledge base may cost; each default is the only one."""
+
+    max_file_bytes: int = 20 * MIB  # one file on disk or one downloaded web page
+    url_timeout_s: float = 20.0  # fetching one URL, all redirects included
+    max_pdf_pages: int = 500  # checked before any page is parsed
+    max_unzipped_bytes: int = 100 * MIB  # a DOCX once unzipped (zip bombs)
+    max_zip_ratio: float = 100.0  # DOCX compression ratio above 1 MiB unzipped
+    max_documents: int = 1000  # per knowledge base; 0 = no limit
+    url_allowlist: tuple[str, ...] = ()  # hosts/CIDRs a URL may reach though not public
+    injection_threshold: float = 1.0  # score at which a passage is reported as an injection
+
+    def __post_init__(self) -> None:
+        if self.max_file_bytes < 1 or self.max_unzipped_bytes < 1:
+            raise ValueError("need max_file_bytes >= 1 and max_unzipped_bytes >= 1")
+        if self.max_pdf_pages < 1 or self.max_documents < 0:
+            raise ValueError("need max_pdf_pages >= 1 and max_documents >= 0")
+        if self.max_zip_ratio < 2.0:
+            raise ValueError("need max_zip_ratio >= 2")
+        if self.url_timeout_s <= 0 or self.injection_threshold <= 0:
+            raise ValueError("need url_timeout_s > 0 and injection_threshold > 0")
+        object.__setattr__(self, "url_allowlist", tuple(self.url_allowlist))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Limits:
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown limits: {', '.join(sorted(unknown))}")
+        return cls(**data)
 
 
 @dataclass
@@ -44,19 +79,8 @@ class RetrievalConfig:
     # optional cross-encoder (local path); None = no reranking
     reranker_path: str | None = None
     rerank_top_n: int = 20
-    # loaders
-    max_file_bytes: int = 50 * 1024 * 1024
-    url_timeout: float = 20.0
-    # safety limits (README "Security and limits"): PDF pages, unzipped DOCX size and ratio (zip
-    # bombs), documents per knowledge base (0 = no limit), hosts/CIDRs a URL may resolve to
-    # even though they are not public, and the score at which a passage is reported as a
-    # suspected prompt injection
-    max_pdf_pages: int = 2000
-    max_unzipped_bytes: int = 200 * 1024 * 1024
-    max_zip_ratio: float = 100.0
-    max_documents: int = 0
-    url_allowlist: tuple[str, ...] = ()
-    injection_threshold: float = 1.0
+    # safety limits (README "Security and limits"), the same for the app and direct use
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if self.fusion not in FUSION_METHODS:
@@ -67,16 +91,18 @@ class RetrievalConfig:
             raise ValueError("sentence_weight must be within [0, 1]")
         if self.chunk_tokens < 16 or not 0 <= self.overlap_tokens < self.chunk_tokens:
             raise ValueError("need chunk_tokens >= 16 and 0 <= overlap_tokens < chunk_tokens")
-        if self.ivf_threshold < 1 or self.ivf_nprobe < 0:
-            raise ValueError("need ivf_threshold >= 1 and ivf_nprobe >= 0")
+        if self.ivf_threshold < 1 or self.ivf_nprobe < 0 or self.ann_threshold < 1:
+            raise ValueError("need ann_threshold >= 1, ivf_threshold >= 1 and ivf_nprobe >= 0")
+        if isinstance(self.limits, dict):  # from_dict / JSON
+            self.limits = Limits(**self.limits)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RetrievalConfig":
+    def from_dict(cls, data: dict[str, Any]) -> RetrievalConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown retrieval settings: {', '.join(sorted(unknown))}")
-        return cls(**data)
+        return cls(**{**data, "limits": Limits.from_dict(data.get("limits", {}))})

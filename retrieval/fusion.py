@@ -32,8 +32,8 @@ All functions return [(id, fused score)] best first, fused scores in [0, 1].
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 Ranking = Sequence[tuple[int, float]]  # (id, score), best first
 

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
+from . import injection
 from .catalog import Catalog, ChunkRow
 from .chunking import chunk, sentence_units
 from .config import RetrievalConfig
 from .dense import DenseIndex
 from .embedder import Embedder, passage_text
 from .errors import IngestError
+from .sparse import SparseIndex
 from .types import ChunkDraft, LoadedDocument
 
 Progress = Callable[[str, int, int], None]
@@ -155,3 +157,26 @@ def write_plans(
             new_units.append(units)
     if new_ids:
         dense.add(new_ids, np.stack(new_vectors), new_units)
+
+
+def scan_plans(plans: list[Plan], threshold: float) -> list[dict[str, object]]:
+    """Chunks that look like injected instructions: {source, ord, reason, score} each."""
+    found: list[dict[str, object]] = []
+    for plan in plans:
+        for draft in plan.drafts:
+            hit = injection.scan(draft.text, threshold)
+            if hit is not None:
+                found.append({"source": plan.doc.source, "ord": draft.ord, "reason": hit.reason, "score": hit.score})
+    return found
+
+
+def rebuild_from_rows(rows: list[ChunkRow], embedder: Embedder, config: RetrievalConfig,
+                      options: dict[str, int]) -> tuple[DenseIndex, SparseIndex]:
+    """Last resort when index files are lost: re-embed every chunk the DB holds (in memory only)."""
+    dense = DenseIndex(embedder.dim, **options)
+    if rows:
+        vectors, per_chunk = encode_rows(embedder, rows, config.sentence_weight > 0)
+        dense.add([r.id for r in rows], vectors, per_chunk)
+    sparse = SparseIndex()
+    sparse.rebuild([r.id for r in rows], [passage_text(r.title, r.heading, r.text) for r in rows])
+    return dense, sparse

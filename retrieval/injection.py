@@ -11,7 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-DEFAULT_THRESHOLD = 1.0
+from .config import Limits
+
+DEFAULT_THRESHOLD = Limits().injection_threshold
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,6 @@
 """One knowledge base per scope: catalogue rows in SQLite, dense + sparse index files beside it.
 
-Layout under `data_dir`:
-    ragcord.db                                  (shared with the bot's store)
-    indexes/<safe scope>/dense-<gen>.faiss
-    indexes/<safe scope>/sparse-<gen>/
-    indexes/<safe scope>/.lock                  (fcntl: one writer per scope)
+Files under `data_dir`: see layout.py.
 
 Every change writes a new generation of both index files, then commits the
 chunk rows, document rows and `index_state.generation` in ONE transaction,
@@ -14,50 +10,29 @@ generation the DB names, so a crash at any point leaves the last good state.
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
-from . import hybrid, injection
+from . import hybrid
 from .catalog import Catalog, list_scopes
 from .config import RetrievalConfig
 from .dense import DenseIndex
 from .embedder import Embedder, passage_text
 from .errors import IngestError, one_line
-from .fsutil import remove_path
-from .ingest import Plan, Progress, embed_plans, encode_rows, plan_document, write_plans
+from .fsutil import remove_path, tree_size
+from .ingest import Plan, Progress, embed_plans, encode_rows, plan_document, rebuild_from_rows, scan_plans, write_plans
+from .layout import DB_FILENAME, generation_of, index_dir, safe_scope_name, validate_scope
 from .loaders import iter_sources, load, split_markdown
 from .locking import ScopeLock
 from .rerank import Reranker, load_reranker
 from .sparse import SparseIndex
 from .types import DocumentInfo, Hit, IngestReport, LoadedDocument, Section
 
+__all__ = ["DB_FILENAME", "KnowledgeBase", "KnowledgeBases", "safe_scope_name", "validate_scope"]
+
 log = logging.getLogger(__name__)
-
-DB_FILENAME = "ragcord.db"
-_GEN_FILE = re.compile(r"^(dense-(\d+)\.faiss|sparse-(\d+))$")
-_SCOPE = re.compile(r"^[A-Za-z0-9:_.\-]{1,128}$")
-
-
-def validate_scope(scope: str) -> str:
-    if not isinstance(scope, str) or not _SCOPE.match(scope):
-        raise ValueError(f"invalid scope {scope!r}: use letters, digits and : _ . - (e.g. 'guild:123')")
-    return scope
-
-
-def safe_scope_name(scope: str) -> str:
-    """Injective, file-system-safe folder name: 'guild:123' → 'guild_3a123'."""
-    validate_scope(scope)
-    out = []
-    for i, ch in enumerate(scope):
-        if ch.isascii() and (ch.isalnum() or ch == "-" or (ch == "." and i > 0)):
-            out.append(ch)
-        else:
-            out.append(f"_{ord(ch):02x}")
-    return "".join(out)
-
 
 class KnowledgeBase:
     def __init__(
@@ -75,7 +50,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self.config = config or RetrievalConfig()
         self.db_path = Path(db_path) if db_path else self.data_dir / DB_FILENAME
-        self.index_dir = self.data_dir / "indexes" / safe_scope_name(scope)
+        self.index_dir = index_dir(self.data_dir, scope)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.db_path, scope)
         self.reranker = reranker if reranker is not None else load_reranker(self.config.reranker_path)
@@ -112,7 +87,7 @@ class KnowledgeBase:
         size = 0
         for name in (state.dense_file, state.sparse_dir):
             if name:
-                size += _size_of(self.index_dir / name)
+                size += tree_size(self.index_dir / name)
         return {
             "scope": self.scope,
             "documents": documents,
@@ -179,11 +154,8 @@ class KnowledgeBase:
         if isinstance(sources, (str, Path)):
             sources = [sources]
         expanded = list(dict.fromkeys(iter_sources(sources)))
-        cfg = self.config
-        limits = dict(max_bytes=cfg.max_file_bytes, timeout=cfg.url_timeout, max_pdf_pages=cfg.max_pdf_pages,
-                      max_unzipped_bytes=cfg.max_unzipped_bytes, max_zip_ratio=cfg.max_zip_ratio,
-                      url_allowlist=cfg.url_allowlist)
-        loaders = [(src, lambda src=src: load(src, **limits)) for src in expanded]
+        limits = self.config.limits
+        loaders = [(src, lambda src=src: load(src, limits=limits)) for src in expanded]
         return self._ingest(loaders, added_by=added_by, progress=progress)
 
     def ingest_text(
@@ -257,14 +229,14 @@ class KnowledgeBase:
                     continue  # the same URL or file listed twice
                 if plan.existing_id is None and not self._room_for(sum(p.existing_id is None for p in plans)):
                     report.errors.append({"source": source, "error": (
-                        f"document limit reached ({self.config.max_documents} per knowledge base); "
+                        f"document limit reached ({self.config.limits.max_documents} per knowledge base); "
                         "remove documents first")})
                     continue
                 plans.append(plan)
             notify("loading", len(loaders), len(loaders))
             if not plans:
                 return report
-            report.suspicious = scan_plans(plans, self.config.injection_threshold)
+            report.suspicious = scan_plans(plans, self.config.limits.injection_threshold)
             report.chunks_embedded = embed_plans(plans, self.catalog, self._current()[0], self.embedder, notify)
             self._publish(lambda conn, dense: write_plans(conn, self.catalog, dense, plans, added_by), notify)
             for plan in plans:
@@ -293,8 +265,8 @@ class KnowledgeBase:
             return len(rows)
 
     def _room_for(self, pending_new: int) -> bool:
-        """Whether one more new document fits under config.max_documents (0 = unlimited)."""
-        limit = self.config.max_documents
+        """Whether one more new document fits under config.limits.max_documents (0 = unlimited)."""
+        limit = self.config.limits.max_documents
         return limit <= 0 or self.catalog.counts()[0] + pending_new < limit
 
     # ---------------------------------------------------------------- generations
@@ -365,26 +337,15 @@ class KnowledgeBase:
         except (OSError, RuntimeError, ValueError) as exc:
             log.warning("index files of %s generation %s unreadable (%s); rebuilding from the catalogue",
                         self.scope, state.generation, exc)
-            return self._rebuild_from_catalog(options)
-
-    def _rebuild_from_catalog(self, options: dict) -> tuple[DenseIndex, SparseIndex]:
-        """Last resort when index files are lost: re-embed every chunk the DB holds (in memory only)."""
-        rows = self.catalog.all_chunks()
-        dense = DenseIndex(self.embedder.dim, **options)
-        if rows:
-            vectors, per_chunk = encode_rows(self.embedder, rows, self.config.sentence_weight > 0)
-            dense.add([r.id for r in rows], vectors, per_chunk)
-        sparse = SparseIndex()
-        sparse.rebuild([r.id for r in rows], [passage_text(r.title, r.heading, r.text) for r in rows])
-        return dense, sparse
+            return rebuild_from_rows(self.catalog.all_chunks(), self.embedder, self.config, options)
 
     def _remove_other_generations(self, keep: int) -> None:
         for entry in self.index_dir.iterdir():
             if entry.name.startswith(".") and entry.name.endswith(".tmp"):
                 remove_path(entry)  # an interrupted write
                 continue
-            match = _GEN_FILE.match(entry.name)
-            if match and int(match.group(2) or match.group(3)) != keep:
+            generation = generation_of(entry.name)
+            if generation is not None and generation != keep:
                 remove_path(entry)
 
     def _find(self, ref: int | str) -> DocumentInfo | None:
@@ -430,21 +391,3 @@ class KnowledgeBases:
             cached = set(self._cache)
         return sorted(cached | set(list_scopes(self.data_dir / DB_FILENAME)))
 
-
-def scan_plans(plans: list[Plan], threshold: float) -> list[dict[str, object]]:
-    """Chunks that look like injected instructions: {source, ord, reason, score} each."""
-    found: list[dict[str, object]] = []
-    for plan in plans:
-        for draft in plan.drafts:
-            hit = injection.scan(draft.text, threshold)
-            if hit is not None:
-                found.append({"source": plan.doc.source, "ord": draft.ord, "reason": hit.reason, "score": hit.score})
-    return found
-
-
-def _size_of(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return 0

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 
 def recall_at_k(ranked: Sequence[str], relevant: Mapping[str, float] | set[str], k: int) -> float:

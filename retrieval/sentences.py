@@ -1,30 +1,29 @@
-"""Sentence vectors of chunks, beside the chunk vectors of a `DenseIndex`.
+"""Sentence vectors of chunks, beside the chunk vectors (both held by `dense.DenseIndex`).
 
 A chunk vector averages everything a chunk says; a question usually asks about
 one sentence of it. Each chunk with two or more sentence units
 (`chunking.sentence_units`) also stores one vector per unit, under the id
-`chunk_id << 10 | unit number`, in a `DenseIndex` of its own (so it goes flat →
+`chunk_id << 10 | unit number`, in a `VectorIndex` of its own (so it goes flat →
 HNSW → IVF with its size, like the chunk vectors). Fusion then uses a chunk's
 best sentence cosine as a third evidence (see fusion.py). A chunk without
 sentence units scores its chunk cosine here.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-if TYPE_CHECKING:  # dense.py creates the store; importing it here would be circular
-    from .dense import DenseIndex
+from .vectors import VectorIndex
 
 SHIFT = 10  # sentence id = chunk id << SHIFT | unit number (chunking.MAX_SENTENCE_UNITS < 2**SHIFT)
 SEARCH_FANOUT = 4  # sentences fetched per wanted chunk: several of one chunk may rank together
 
 
 class SentenceStore:
-    """`make_index` builds the (empty) DenseIndex on first add; `index` may also be given."""
+    """`make_index` builds the (empty) VectorIndex on first add; `index` may also be given."""
 
-    def __init__(self, dim: int, make_index: Callable[[], "DenseIndex"], index: "DenseIndex | None" = None) -> None:
+    def __init__(self, dim: int, make_index: Callable[[], VectorIndex], index: VectorIndex | None = None) -> None:
         self.dim = dim
         self._make_index = make_index
         self.index = index
@@ -99,7 +98,7 @@ class SentenceStore:
             out.update(zip(wanted, np.maximum.reduceat(cosines, starts).tolist()))
         return out
 
-    def copy(self) -> "SentenceStore":
+    def copy(self) -> SentenceStore:
         other = SentenceStore(self.dim, self._make_index, self.index.copy() if self.index is not None else None)
         other._counts = dict(self._counts) if self._counts is not None else None
         return other

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from .fsutil import make_temp_dir, publish_dir
 
+# Not model/textutil.words: saved BM25 indexes are tied to this tokenization (bm25s stop words, no apostrophes).
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _IDS_FILE = "chunk_ids.json"
 
@@ -152,7 +153,7 @@ class SparseIndex:
             raise
 
     @classmethod
-    def load(cls, directory: str | Path) -> "SparseIndex":
+    def load(cls, directory: str | Path) -> SparseIndex:
         import bm25s
 
         directory = Path(directory)

@@ -8,45 +8,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import TypeVar
+from dataclasses import replace
 
-from bot.core.config import Settings
-from bot.core.grounding import Support, assess, content_words, strip_citations
-from bot.core.memory import Context, Memory
 from bot.core import safety
+from bot.core.compose import compose, error_answer
+from bot.core.config import Settings
+from bot.core.generation import make_generator, with_deadline
+from bot.core.judge import Judge, Judged, pick, trustworthy
+from bot.core.memory import Context, Memory
 from bot.core.sentiment import FrustrationPolicy, SentimentScorer, is_frustrated
-from bot.store import Store
 from bot.core.summarize import central_sentences
-from bot.services.tutoring import Tutor
 from bot.core.types import (
     Answer,
     AnswerEvent,
-    Candidate,
-    Citation,
     FinalEvent,
     Question,
     StatusEvent,
     TokenEvent,
 )
+from bot.store import AnswerData, Exchange, FlagDraft, GuildSettings, Outcome, Store
 from model.base import Generation, GenerationParams, Generator, GeneratorError, Passage, Prompt, Turn
-from model.confidence import agreement, combine, logprob_confidence
 from model.extractive import ExtractiveGenerator
-from model.factory import build_generator
-from retrieval.config import RetrievalConfig
+from model.textutil import content_words
 from retrieval.embedder import Embedder
 from retrieval.knowledge_base import KnowledgeBases
 from retrieval.types import DocumentInfo, Hit, IngestReport
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
-IDK = "I don't know — the documents I have do not answer that."
 _FOLLOW_UP = re.compile(
     r"^(and|or|but|also|what about|how about|then|so)\b|\b(it|its|that|this|those|these|they|them|"
     r"there|one|ones)\b",
@@ -60,22 +52,6 @@ EXPLAIN_LEVELS = {
     "advanced": "Explain the topic precisely and completely, using only the passages: details, "
     "edge cases and examples they give. Cite passages like [1].",
 }
-# A generated answer must be at least this well supported by its passages, else the
-# extractive answer (sentences taken from the passages themselves) is used instead.
-MIN_SUPPORT = 0.55
-# Cosine (MiniLM) of question↔best passage and question↔answer mapped to 0..1 around these
-# midpoints: on-topic passages score ≳ 0.5, passages that merely share words ≲ 0.4.
-EVIDENCE_MID, EVIDENCE_WIDTH = 0.45, 0.05
-RELEVANCE_MID, RELEVANCE_WIDTH = 0.42, 0.06
-
-
-@dataclass(frozen=True)
-class Judged:
-    generation: Generation
-    support: Support
-    confidence: float
-
-
 class Assistant:
     """Owns the store, the knowledge bases and the generator for one process."""
 
@@ -95,18 +71,18 @@ class Assistant:
         self._generator: Generator | None = None
         self._generator_lock = asyncio.Lock()
         self.extractive = ExtractiveGenerator(similarity=embedder.similarity)
-        self.memory = Memory(store, embedder.encode, settings.history_turns)
+        self.judge = Judge(embedder)
+        self.memory = Memory(embedder.encode, settings.answering.history_turns)
         self.sentiment = SentimentScorer()
-        self.frustration = FrustrationPolicy(settings.frustration_below, settings.frustration_run)
-        self.tutor = Tutor(store, self.search, embedder.similarity)
+        self.frustration = FrustrationPolicy(settings.answering.frustration_below, settings.answering.frustration_run)
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
     async def create(cls, settings: Settings, generator: Generator | None = None) -> Assistant:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path)
-        embedder = Embedder(settings.embedder_model, device=settings.embedder_device)
-        kbs = KnowledgeBases(settings.data_dir, embedder, retrieval_config(settings))
+        embedder = Embedder(settings.embedder.model, device=settings.embedder.device)
+        kbs = KnowledgeBases(settings.data_dir, embedder, settings.retrieval)
         factory = (lambda: generator) if generator is not None else (lambda: make_generator(settings))
         assistant = cls(settings, store, kbs, embedder, factory)
         if generator is not None:
@@ -116,7 +92,7 @@ class Assistant:
     async def generator(self) -> Generator:
         """The configured generator, built on first use (loading a model can take seconds)."""
         async with self._generator_lock:
-            if self._generator is None and self.settings.generator == "extractive":
+            if self._generator is None and self.settings.generation.backend == "extractive":
                 self._generator = self.extractive  # the one that shares the embedder
             if self._generator is None:
                 try:
@@ -178,7 +154,7 @@ class Assistant:
         return found[0], await self.summarize(found[1])
 
     async def forget(self, scope: str, user: str) -> dict[str, int]:
-        return await self.store.forget_user(scope, user)
+        return await self.store.forget(scope, user)
 
     # --- answering -------------------------------------------------------------------------------
     def explain(self, topic: str, level: str, question: Question) -> AsyncIterator[AnswerEvent]:
@@ -200,22 +176,26 @@ class Assistant:
         started = time.perf_counter()
         problem = self._check(question.text)
         if problem:
-            yield FinalEvent(self._error_answer(question, problem, started))
+            yield FinalEvent(error_answer(question, problem, _ms_since(started)))
             return
         text = question.text.strip()
-        await self.memory.learn(question)
-        context = await self.memory.context(question)
+        read = await self.store.question_context(
+            question.scope, question.user, question.conversation, self.memory.history_turns,
+            sentiments=self.frustration.run_length,
+        )
+        learned = self.memory.learn(question, read.facts)
+        context = self.memory.context(question, read, learned.facts)
         history = context.history
         yield StatusEvent("retrieving")
-        threshold = await self._threshold(question.scope)
-        found = await self.search(question.scope, self._search_query(text, history), 2 * self.settings.top_k)
-        hits = personalise(found, context.facts)[: self.settings.top_k]
+        threshold = self._threshold(read.settings)
+        found = await self.search(question.scope, self._search_query(text, history), 2 * self.settings.answering.top_k)
+        hits = personalise(found, context.facts)[: self.settings.answering.top_k]
         passages = [Passage(n=i + 1, title=h.title, text=h.text) for i, h in enumerate(hits)]
         prompt = Prompt(
             question=text, passages=passages, history=history, **prompt_memory(context),
             task="answer" if instruction is None else "explain", instruction=instruction,
         )
-        evidence = self._retrieval_evidence(text, hits)
+        evidence = self.judge.evidence(text, hits)
 
         yield StatusEvent("generating")
         generator = await self.generator()
@@ -224,11 +204,11 @@ class Assistant:
         error: str | None = None
         if hits:
             try:
-                deadline = time.monotonic() + self.settings.generation_timeout_s
-                if self.settings.candidates > 1:
+                deadline = time.monotonic() + self.settings.generation.timeout_s
+                if self.settings.generation.candidates > 1:
                     gens = await asyncio.wait_for(
-                        generator.generate_n(prompt, self._params(n=self.settings.candidates)),
-                        self.settings.generation_timeout_s,
+                        generator.generate_n(prompt, self._params(n=self.settings.generation.candidates)),
+                        self.settings.generation.timeout_s,
                     )
                 else:
                     pieces: list[str] = []
@@ -244,67 +224,62 @@ class Assistant:
                 error = "the language model did not answer in time" if timed_out else str(exc)
                 log.warning("generation failed: %s", error)
                 gens = []
-            candidates = await self._judge(text, gens, passages, evidence)
-            best = self._pick(candidates)
-        if hits and (best is None or not self._trustworthy(best)):
+            candidates = await self.judge.judge(text, gens, passages, evidence)
+            best = pick(candidates)
+        if hits and (best is None or not trustworthy(best)):
             fallback = await self.extractive.generate(prompt, self._params())
-            judged = (await self._judge(text, [fallback], passages, evidence))[0]
+            judged = (await self.judge.judge(text, [fallback], passages, evidence))[0]
             candidates.append(judged)
             best = judged
 
-        answer = safety.guard_answer(self._finish(question, text, hits, best, candidates, threshold, started, error))
+        answer = safety.guard_answer(compose(text, hits, best, candidates, threshold, _ms_since(started), error))
         mood = await asyncio.to_thread(self.sentiment.score, text)
-        answer_id = await self.store.record_exchange(
+        flags, escalated = self._flags(question, answer, [mood, *read.sentiments])
+        exchange = Exchange(
             scope=question.scope, user=question.user, channel=question.channel,
             conversation=question.conversation, question=text, external_id=question.message_id,
             sentiment=mood,
-            answer={
-                "text": answer.text, "citations": [c.record() for c in answer.citations],
-                "closest": [c.record() for c in answer.closest],
-                "confidence": answer.confidence, "refused": answer.refused,
-                "backend": answer.backend, "latency_ms": answer.latency_ms,
-                "candidates": [vars(c) for c in answer.candidates],
-            },
+            answer=AnswerData(
+                text=answer.text, citations=[c.record() for c in answer.citations],
+                closest=[c.record() for c in answer.closest],
+                confidence=answer.confidence, refused=answer.refused,
+                backend=answer.backend, latency_ms=answer.latency_ms,
+                candidates=[vars(c) for c in answer.candidates],
+            ),
         )
-        escalated = await self._flag(question, answer, answer_id)
-        await self.memory.compact(question)
-        yield FinalEvent(replace(answer, answer_id=answer_id, escalated=escalated))
+        compact = self.memory.compaction if question.conversation else None
+        ids = await self.store.record_outcome(Outcome(exchange, flags, learned.changes, compact))
+        answer_id = ids.answer_id
+        yield FinalEvent(replace(answer, answer_id=answer_id, escalated=escalated, flag_ids=ids.flag_ids))
 
     # --- steps ---------------------------------------------------------------------------------
     def _check(self, text: str) -> str | None:
         stripped = text.strip()
         if not stripped:
             return "Please ask a question — the message was empty."
-        if len(stripped) > self.settings.max_question_chars:
+        if len(stripped) > self.settings.answering.max_question_chars:
             return (
                 f"That question is too long ({len(stripped):,} characters; the limit is "
-                f"{self.settings.max_question_chars:,}). Please shorten it."
+                f"{self.settings.answering.max_question_chars:,}). Please shorten it."
             )
         return None
 
-    async def _flag(self, question: Question, answer: Answer, answer_id: int) -> bool:
-        """Flag low-confidence answers and frustrated users for moderators; True = escalated."""
+    def _flags(self, question: Question, answer: Answer, recent: list[float | None]) -> tuple[list[FlagDraft], bool]:
+        """Flags for moderators: low-confidence answers, frustrated users (`recent`: newest first,
+        this question's sentiment included); True = escalated."""
+        flags: list[FlagDraft] = []
         if answer.refused and not answer.error:
-            await self.store.add_flag(
-                "low_confidence", question.scope, user=question.user, answer_id=answer_id,
-                channel=question.channel, message_id=question.message_id,
-                note=f"confidence {answer.confidence:.2f}",
-            )
+            flags.append(FlagDraft("low_confidence", f"confidence {answer.confidence:.2f}"))
         run = self.frustration.run_length
-        recent = await self.store.recent_sentiments(question.scope, question.user, run + 1)
         # flag once per streak: the newest `run` are negative and the one before them is not
         if is_frustrated(recent, self.frustration) and not is_frustrated(recent[1:], self.frustration):
-            await self.store.add_flag(
-                "frustrated", question.scope, user=question.user, answer_id=answer_id,
-                channel=question.channel, message_id=question.message_id,
-                note=f"{run} negative messages in a row",
-            )
-            return True
-        return False
+            flags.append(FlagDraft("frustrated", f"{run} negative messages in a row"))
+            return flags, True
+        return flags, False
 
-    async def _threshold(self, scope: str) -> float:
-        custom = (await self.store.get_guild_settings(scope)).threshold
-        return self.settings.threshold if custom is None else custom
+    def _threshold(self, settings: GuildSettings) -> float:
+        custom = settings.threshold
+        return self.settings.answering.threshold if custom is None else custom
 
     @staticmethod
     def _search_query(text: str, history: list[Turn]) -> str:
@@ -316,166 +291,14 @@ class Assistant:
 
     def _params(self, n: int = 1) -> GenerationParams:
         return GenerationParams(
-            max_new_tokens=self.settings.max_new_tokens,
-            temperature=self.settings.temperature if n > 1 else 0.0,
+            max_new_tokens=self.settings.generation.max_new_tokens,
+            temperature=self.settings.generation.temperature if n > 1 else 0.0,
             n=n,
             stop=("<passage", "</passage"),  # small models sometimes echo the data markers
         )
 
-    def _retrieval_evidence(self, question: str, hits: list[Hit]) -> float:
-        """How strongly the best passage matches the question, 0..1 (cosine, squashed)."""
-        if not hits:
-            return 0.0
-        best = max((h.dense for h in hits if h.dense is not None), default=None)
-        if best is None:
-            best = max(self.embedder.similarity(question, [hits[0].text]))
-        return _squash(best, mid=EVIDENCE_MID, width=EVIDENCE_WIDTH)
-
-    async def _judge(
-        self, question: str, gens: list[Generation], passages: list[Passage], evidence: float
-    ) -> list[Judged]:
-        texts = [p.text for p in passages]
-
-        def measure() -> list[tuple[Support, float]]:
-            out = []
-            for g in gens:
-                support = assess(g.text, texts, self.embedder.encode)
-                body = strip_citations(g.text)
-                relevance = self.embedder.similarity(question, [body])[0] if body else 0.0
-                out.append((support, relevance))
-            return out
-
-        measured = await asyncio.to_thread(measure)
-        agree = agreement([g.text for g in gens]) if len(gens) > 1 else None
-        judged = []
-        for g, (s, relevance) in zip(gens, measured):
-            if g.cited and not s.cited:
-                s = Support(s.score, s.weakest, g.cited, s.abstained)
-            # the passage must match the question AND the answer must address the question
-            matched = math.sqrt(evidence * _squash(relevance, mid=RELEVANCE_MID, width=RELEVANCE_WIDTH))
-            lp = g.mean_logprob
-            conf = combine(
-                retrieval=matched,
-                generation=logprob_confidence(lp) if lp is not None else None,
-                support=0.0 if s.abstained else s.score,
-                agreement=agree,
-            )
-            judged.append(Judged(g, s, conf))
-        return judged
-
-    @staticmethod
-    def _pick(candidates: list[Judged]) -> Judged | None:
-        usable = [c for c in candidates if c.generation.text.strip()]
-        return max(usable, key=lambda c: c.confidence, default=None)
-
-    @staticmethod
-    def _trustworthy(j: Judged) -> bool:
-        if j.generation.backend == "extractive":
-            return True
-        return not j.support.abstained and j.support.score >= MIN_SUPPORT and bool(j.support.cited)
-
-    def _finish(
-        self,
-        question: Question,
-        text: str,
-        hits: list[Hit],
-        best: Judged | None,
-        candidates: list[Judged],
-        threshold: float,
-        started: float,
-        error: str | None,
-    ) -> Answer:
-        latency = int((time.perf_counter() - started) * 1000)
-        closest = [_citation(i + 1, h) for i, h in enumerate(hits[:3])]
-        ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
-        cands = [
-            Candidate(c.generation.text, round(c.confidence, 4), round(c.support.score, 4),
-                      c.generation.mean_logprob, c.generation.backend)
-            for c in ranked
-        ]
-        if best is None or best.confidence < threshold:
-            return Answer(
-                question=text, text=IDK, citations=[], confidence=best.confidence if best else 0.0,
-                refused=True, backend=best.generation.backend if best else "none",
-                latency_ms=latency, closest=closest, candidates=cands, error=error,
-            )
-        cited = [n for n in best.support.cited if 1 <= n <= len(hits)]
-        citations = [_citation(n, hits[n - 1]) for n in cited]
-        body = best.generation.text.strip()
-        if not any(f"[{n}]" in body for n in cited) and cited:
-            body = f"{strip_citations(body)} " + "".join(f"[{n}]" for n in cited)
-        return Answer(
-            question=text, text=body, citations=citations, confidence=best.confidence,
-            refused=False, backend=best.generation.backend, latency_ms=latency, closest=closest,
-            candidates=cands, error=error,
-        )
-
-    def _error_answer(self, question: Question, problem: str, started: float) -> Answer:
-        return Answer(
-            question=question.text[:200], text=problem, citations=[], confidence=0.0, refused=True,
-            backend="none", latency_ms=int((time.perf_counter() - started) * 1000), error=problem,
-        )
-
 
 # --- helpers ----------------------------------------------------------------------------------
-def retrieval_config(settings: Settings) -> RetrievalConfig:
-    return RetrievalConfig(
-        chunk_tokens=settings.chunk_tokens,
-        overlap_tokens=settings.overlap_tokens,
-        ann_threshold=settings.ann_threshold,
-        ivf_threshold=settings.ivf_threshold,
-        sentence_weight=settings.sentence_weight,
-        reranker_path=settings.reranker_model,
-        **safety.retrieval_limits(settings),
-    )
-
-
-def make_generator(settings: Settings) -> Generator:
-    """Build the configured backend (blocking: a local model loads here)."""
-    if settings.generator == "openai":
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        return build_generator(
-            "openai", base_url=settings.openai_base_url, model=settings.openai_model,
-            api_key=key, timeout=settings.generation_timeout_s,
-        )
-    if settings.generator in ("local", "llamacpp"):
-        return build_generator(
-            settings.generator, model=settings.local_model, device=settings.local_device,
-            cache_dir=Path(settings.data_dir) / "models",
-        )
-    return build_generator("extractive")
-
-
-async def with_deadline(tokens: AsyncIterator[T], deadline: float) -> AsyncIterator[T]:
-    """Re-yield `tokens`, raising asyncio.TimeoutError once the monotonic deadline passes."""
-    iterator = tokens.__aiter__()
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise asyncio.TimeoutError
-            try:
-                item = await asyncio.wait_for(iterator.__anext__(), remaining)
-            except StopAsyncIteration:
-                return
-            yield item
-    finally:
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-
-def _squash(x: float, mid: float, width: float) -> float:
-    return 1.0 / (1.0 + math.exp(-(x - mid) / width))
-
-
-def _citation(n: int, hit: Hit) -> Citation:
-    return Citation(
-        n=n, chunk_id=hit.chunk_id, document_id=hit.document_id, title=hit.title,
-        source=hit.source, page=hit.page, heading=hit.heading, text=hit.text,
-    )
-
-
 def personalise(hits: list[Hit], facts: list[str]) -> list[Hit]:
     """Prefer passages that mention what the user told us about themselves (plan, OS, ...)."""
     terms = set().union(*(content_words(f) for f in facts)) - {"you", "use", "plan", "are"} if facts else set()
@@ -493,3 +316,7 @@ def personalise(hits: list[Hit], facts: list[str]) -> list[Hit]:
 def prompt_memory(context: Context) -> dict[str, object]:
     """Prompt fields carrying the conversation summary and the user's stated facts."""
     return {"memory": context.summary, "profile": tuple(context.facts)}
+
+
+def _ms_since(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)

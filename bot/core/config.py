@@ -1,8 +1,11 @@
-"""One typed settings object, read from a TOML file and `RAGCORD_*` environment variables.
+"""One typed settings object with nested sections, read from a TOML file and `RAGCORD_*` variables.
 
 Precedence (highest first): explicit overrides (CLI flags) > environment > TOML file > defaults.
 The TOML file is `--config PATH`, else `$RAGCORD_CONFIG`, else `ragcord.toml` in the working
-directory when it exists. Keys are the field names below, flat (``threshold = 0.4``).
+directory when it exists. Keys are nested: a `[retrieval]` table, or `RAGCORD_RETRIEVAL__FUSION`.
+The retrieval section and the limits are retrieval's own dataclasses, so their defaults live
+once, in `retrieval/config.py`. The old flat keys (`threshold = 0.4`, `RAGCORD_THRESHOLD`) are
+read as their new nested key (`LEGACY_KEYS`).
 """
 from __future__ import annotations
 
@@ -10,41 +13,31 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.core.config_keys import (
+    LEGACY_KEYS,
+    ConfigError,
+    LegacyEnvSource,
+    LegacyKeys,
+    LegacyToml,
+    decode_json_lists,
+    nest,
 )
+from retrieval.config import Limits, RetrievalConfig
 
 Backend = Literal["local", "openai", "extractive", "llamacpp"]
+__all__ = ["LEGACY_KEYS", "ConfigError", "Settings", "load_settings"]
 
 
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message is one line for the user."""
+class Embedding(BaseModel):
+    model: str | None = Field(None, description="sentence-transformers path or name")
+    device: str | None = None
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAGCORD_", extra="ignore", validate_default=True)
-
-    # --- storage ---------------------------------------------------------------------------
-    data_dir: Path = Field(Path(".ragcord"), description="database, indexes and model cache")
-
-    # --- retrieval ---------------------------------------------------------------------------
-    embedder_model: str | None = Field(None, description="sentence-transformers path or name")
-    embedder_device: str | None = None
-    chunk_tokens: int = Field(200, ge=32, le=2048)
-    overlap_tokens: int = Field(40, ge=0, le=512)
-    top_k: int = Field(4, ge=1, le=20, description="passages given to the generator")
-    reranker_model: str | None = Field(None, description="local cross-encoder path (optional)")
-    ann_threshold: int = Field(50_000, ge=1, description="chunks above which FAISS uses HNSW")
-    ivf_threshold: int = Field(500_000, ge=1, description="chunks above which FAISS uses IVF instead")
-    sentence_weight: float = Field(0.5, ge=0.0, le=1.0,
-                                   description="share of the dense evidence from sentence vectors (0 = off)")
-
-    # --- generation ---------------------------------------------------------------------------
-    generator: Backend = "local"
+class Generation(BaseModel):
+    backend: Backend = "local"
     local_model: str | None = Field(None, description="HF model dir or .gguf (default SmolLM2)")
     local_device: Literal["auto", "cpu", "cuda"] = "auto"
     openai_base_url: str = "http://127.0.0.1:8000/v1"
@@ -53,37 +46,26 @@ class Settings(BaseSettings):
     max_new_tokens: int = Field(160, ge=8, le=4096)
     candidates: int = Field(1, ge=1, le=8, description="candidate answers ranked by confidence")
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling when candidates > 1")
-    generation_timeout_s: float = Field(180.0, gt=0)
+    timeout_s: float = Field(180.0, gt=0)
 
-    # --- answering ---------------------------------------------------------------------------
+
+class Answering(BaseModel):
     threshold: float = Field(0.65, ge=0.0, le=1.0, description="confidence below this refuses")
+    top_k: int = Field(4, ge=1, le=20, description="passages given to the generator")
     history_turns: int = Field(6, ge=0, le=50)
     max_question_chars: int = Field(4000, ge=16)
     frustration_below: float = Field(-0.3, ge=-1.0, le=0.0, description="VADER score counted negative")
     frustration_run: int = Field(2, ge=1, le=20, description="negative messages in a row that escalate")
 
-    # --- discord ---------------------------------------------------------------------------
-    discord_token: SecretStr | None = None
-    discord_api_base: str | None = None
-    discord_gateway: str | None = None
+
+class Discord(BaseModel):
+    token: SecretStr | None = None
+    api_base: str | None = None
+    gateway: str | None = None
     test_guild_id: int | None = None
     dm_scope: str = "global"
     admin_role: str | None = None
     moderator_role: str | None = None
-    rate_limit_per_minute: int = Field(6, ge=1)
-    max_queue: int = Field(100, ge=1)
-    answer_workers: int = Field(2, ge=1, le=32)
-
-    # --- safety limits (docs/security.md) -------------------------------------------------------
-    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="largest file or URL body ingested")
-    max_pdf_pages: int = Field(500, ge=1, description="PDFs with more pages are refused")
-    max_docx_unzipped_bytes: int = Field(100 * 1024 * 1024, ge=1024, description="DOCX size once unzipped")
-    max_zip_ratio: float = Field(100.0, ge=2.0, description="DOCX compression ratio above which it is a zip bomb")
-    max_documents_per_guild: int = Field(1000, ge=0, description="documents per knowledge base (0 = no limit)")
-    url_allowlist: list[str] = Field(default_factory=list, description="hosts/CIDRs URL ingest may reach though not public")
-    url_timeout_s: float = Field(20.0, gt=0, description="time limit for fetching one URL")
-    injection_threshold: float = Field(1.0, gt=0, description="score at which a passage is flagged as injection")
-    retention_days: int = Field(90, ge=0, description="delete logs older than this many days (0 = keep)")
 
     @field_validator("dm_scope")
     @classmethod
@@ -91,6 +73,65 @@ class Settings(BaseSettings):
         if not v or any(c.isspace() for c in v):
             raise ValueError("scope must be a non-empty word such as 'global' or 'guild:123'")
         return v
+
+
+class Queue(BaseModel):
+    rate_limit_per_minute: int = Field(6, ge=1)
+    max_queue: int = Field(100, ge=1)
+    answer_workers: int = Field(2, ge=1, le=32)
+
+
+class Retention(BaseModel):
+    days: int = Field(90, ge=0, description="delete logs older than this many days (0 = keep)")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RAGCORD_", env_nested_delimiter="__", extra="ignore", validate_default=True,
+    )
+
+    data_dir: Path = Field(Path(".ragcord"), description="database, indexes and model cache")
+    embedder: Embedding = Field(default_factory=Embedding)
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    limits: Limits = Field(default_factory=Limits)
+    generation: Generation = Field(default_factory=Generation)
+    answering: Answering = Field(default_factory=Answering)
+    discord: Discord = Field(default_factory=Discord)
+    queue: Queue = Field(default_factory=Queue)
+    retention: Retention = Field(default_factory=Retention)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _limits_in_one_place(cls, data: Any) -> Any:
+        retrieval = data.get("retrieval") if isinstance(data, dict) else None
+        if isinstance(retrieval, dict) and "limits" in retrieval:
+            raise ConfigError("set limits in the [limits] section, not [retrieval.limits]")
+        if isinstance(data, dict):
+            decode_json_lists(data)
+        return data
+
+    @field_validator("limits")
+    @classmethod
+    def _app_minimums(cls, v: Limits) -> Limits:
+        if v.max_file_bytes < 1024 or v.max_unzipped_bytes < 1024:
+            raise ValueError("need max_file_bytes >= 1024 and max_unzipped_bytes >= 1024")
+        return v
+
+    @model_validator(mode="after")
+    def _share_limits(self) -> Settings:
+        self.retrieval.limits = self.limits  # the knowledge bases enforce the same object
+        return self
+
+    def updated(self, **changes: Any) -> Settings:
+        """A validated copy with some keys changed: dotted (``**{"limits.max_documents": 0}``) or flat."""
+        data = self.model_dump()
+        data["retrieval"].pop("limits", None)
+        for key, value in nest(changes).items():
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        return type(self).model_validate(data)
 
     @property
     def db_path(self) -> Path:
@@ -105,9 +146,11 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources: list[PydanticBaseSettingsSource] = [
+            LegacyKeys(settings_cls, init_settings, "override"), env_settings, LegacyEnvSource(settings_cls),
+        ]
         if settings_cls.model_config.get("toml_file"):
-            sources.append(TomlConfigSettingsSource(settings_cls))
+            sources.append(LegacyToml(settings_cls))
         return tuple(sources)
 
 
@@ -122,7 +165,10 @@ def _config_path(explicit: Path | None) -> Path | None:
 
 
 def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Settings:
-    """Build settings; raises ConfigError with a one-line message on bad values or files."""
+    """Build settings; raises ConfigError with a one-line message on bad values or files.
+
+    Overrides are dotted (``**{"generation.backend": "extractive"}``) or old flat names.
+    """
     toml = _config_path(Path(config_path) if config_path else None)
     if toml is not None and not toml.is_file():
         raise ConfigError(f"config file not found: {toml}")
@@ -130,12 +176,14 @@ def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Se
     if toml is not None:
         config = SettingsConfigDict(**{**Settings.model_config, "toml_file": toml})
         cls = type("Settings", (Settings,), {"model_config": config})
-    clean = {k: v for k, v in overrides.items() if v is not None}
     try:
+        clean = nest({k: v for k, v in overrides.items() if v is not None})
         return cls(**clean)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(x) for x in err.get("loc", ())) or "config"
+        where = ".".join(str(x) for x in err.get("loc", ()) if not str(x).startswith("function-")) or "config"
         raise ConfigError(f"invalid setting {where}: {err.get('msg', 'bad value')}") from None
+    except ConfigError:
+        raise
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
         raise ConfigError(f"could not read config: {exc}".splitlines()[0]) from None

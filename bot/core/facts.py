@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from model.textutil import split_sentences
+
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bi(?:'m| am) (?:currently )?(?:on|using|subscribed to) (?P<x>(?:the |a |an )?[\w\s\-+]{2,40}?(?:plan|tier|subscription|membership|version|edition))\b", re.I), "You are on {x}"),
     (re.compile(r"\bi(?:'m| am) (?:running|using) (?P<x>[\w\s.\-+]{2,30}?)(?=[,.;!?]|\s+(?:and|but|so)\b|$)", re.I), "You use {x}"),
@@ -26,7 +28,7 @@ def extract_facts(message: str) -> list[str]:
     """First-person facts in `message`, phrased for a prompt; [] when there are none."""
     found: list[str] = []
     captured: set[str] = set()
-    for sentence in re.split(r"(?<=[.!?])\s+", message):
+    for sentence in split_sentences(message):
         if sentence.rstrip().endswith("?") and _QUESTION_START.match(sentence):
             continue  # "am I on the pro plan?" states nothing
         for pattern, template in _PATTERNS:

@@ -11,23 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.textutil import content_words, split_sentences, strip_citations
+
 Encode = Callable[[list[str]], np.ndarray]  # texts → L2-normalised rows
 
 _CITE = re.compile(r"\[(\d{1,2})\]")
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|\n+")
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _ABSTAIN = re.compile(
     r"\b(i (do not|don't|cannot|can't) (know|find|answer|say)|not (mentioned|provided|stated|"
     r"specified|covered|in the (passages|context|documents))|no information|"
     r"(passages|context|documents) do(es)? not)\b",
     re.IGNORECASE,
-)
-STOPWORDS = frozenset(
-    "a an the and or but if of to in on at by for with from as is are was were be been being it "
-    "its this that these those i you he she we they them his her our your their my me do does did "
-    "can could should would will shall may might must not no yes so than then there here what which "
-    "who whom whose when where why how all any some each more most other such only own same too very "
-    "just also about into over under again further once up down out off".split()
 )
 
 
@@ -49,18 +42,6 @@ def cited_numbers(text: str, n_passages: int) -> list[int]:
     return seen
 
 
-def strip_citations(text: str) -> str:
-    return re.sub(r"\s*\[\d{1,2}\]", "", text).strip()
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENT.split(text) if s and len(s.strip()) > 2]
-
-
-def content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
-
-
 def lexical_support(sentence: str, passage: str) -> float:
     """Share of the sentence's content words that appear in the passage."""
     words = content_words(sentence)
@@ -80,7 +61,7 @@ def assess(answer: str, passages: Sequence[str], encode: Encode | None) -> Suppo
     encoded once each and compared in one matrix product. Without it, support is lexical only.
     """
     explicit = cited_numbers(answer, len(passages))
-    body = [strip_citations(s) for s in sentences(answer)]
+    body = [strip_citations(s) for s in split_sentences(answer)]
     body = [s for s in body if content_words(s)]
     if not body or not passages:
         return Support(0.0, 0.0, tuple(explicit), abstains(answer))

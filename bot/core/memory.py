@@ -3,15 +3,16 @@
 Long conversations keep their context without growing the prompt: once a conversation has
 more than twice `history_turns` messages past its summary, everything but the last
 `history_turns` is folded into the summary (extractively, so it never invents anything).
+Memory decides; the store reads it all in `question_context` and writes it in `record_outcome`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from bot.core.facts import extract_facts, same_subject
-from bot.store import Store
 from bot.core.summarize import Encode, summarize_turns
 from bot.core.types import Question
+from bot.store import FactChange, MessageRow, QuestionContext, SummaryRow
 from model.base import Turn
 
 
@@ -22,45 +23,45 @@ class Context:
     facts: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Learned:
+    """Facts stated in a question: the changes to store, and the user's facts once applied."""
+
+    changes: list[FactChange]
+    facts: list[str]
+
+
 class Memory:
-    def __init__(self, store: Store, encode: Encode, history_turns: int) -> None:
-        self._store = store
+    def __init__(self, encode: Encode, history_turns: int) -> None:
         self._encode = encode
-        self._turns = history_turns
+        self.history_turns = history_turns
 
-    async def learn(self, question: Question) -> list[str]:
-        """Remember facts the user states about themselves; newer ones replace older ones."""
-        new = extract_facts(question.text)
-        if not new:
-            return []
-        known = await self._store.facts(question.scope, question.user)
-        for fact in new:
+    @staticmethod
+    def learn(question: Question, known: list[str]) -> Learned:
+        """Facts the user states about themselves; newer ones replace older ones on the same subject."""
+        changes: list[FactChange] = []
+        facts = list(known)
+        for fact in extract_facts(question.text):
             replaced = next((old for old in known if same_subject(old, fact)), None)
-            if replaced:
-                await self._store.replace_fact(question.scope, question.user, replaced, fact)
-            else:
-                await self._store.add_fact(question.scope, question.user, fact)
-        return new
+            changes.append(FactChange(fact, replaces=replaced))
+            if replaced in facts:
+                facts.remove(replaced)
+            if fact not in facts:
+                facts.append(fact)
+        return Learned(changes, facts)
 
-    async def context(self, question: Question) -> Context:
-        facts = await self._store.facts(question.scope, question.user)
+    def context(self, question: Question, read: QuestionContext, facts: list[str] | None = None) -> Context:
+        """The prompt's memory from what the store read (`facts`: as updated by `learn`)."""
+        known = read.facts if facts is None else facts
         if not question.conversation:
-            return Context(facts=facts)
-        rows = await self._store.recent_turns(question.conversation, self._turns)
-        saved = await self._store.summary(question.conversation)
-        return Context([Turn(r.role, r.content) for r in rows], saved[0] if saved else None, facts)
+            return Context(facts=known)
+        history = [Turn(r.role, r.content) for r in read.turns]
+        return Context(history, read.summary.summary if read.summary else None, known)
 
-    async def compact(self, question: Question) -> bool:
-        """Fold older turns into the summary when the conversation has grown; True if it did."""
-        if not question.conversation or self._turns <= 0:
-            return False
-        saved = await self._store.summary(question.conversation)
-        upto = saved[1] if saved else 0
-        pending = await self._store.conversation_messages(question.conversation, after_id=upto)
-        if len(pending) <= 2 * self._turns:
-            return False
-        older = pending[: len(pending) - self._turns]
-        turns = ([("assistant", saved[0])] if saved else []) + [(role, content) for _, role, content in older]
-        note = summarize_turns(turns, self._encode)
-        await self._store.save_summary(question.conversation, question.scope, question.user, note, older[-1][0])
-        return True
+    def compaction(self, saved: SummaryRow | None, pending: list[MessageRow]) -> SummaryRow | None:
+        """The new summary when the conversation has grown past twice `history_turns`, else None."""
+        if self.history_turns <= 0 or len(pending) <= 2 * self.history_turns:
+            return None
+        older = pending[: len(pending) - self.history_turns]
+        turns = ([("assistant", saved.summary)] if saved else []) + [(m.role, m.content) for m in older]
+        return SummaryRow(summarize_turns(turns, self._encode), older[-1].id)

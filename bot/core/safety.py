@@ -1,13 +1,14 @@
 """What the core does about hostile text: the final-answer filter, injection flags, secret redaction.
 
 - `guard_answer`: the last step before an answer is stored and shown. Links the cited passages
-  do not contain (or that only passages which look like injected instructions contain) are removed, mentions (@everyone, @here, <@id>, <@&id>) are made inert, and an
-  answer that repeats the system prompt is replaced by a refusal. Whatever a document or a
-  question told the model, it cannot ping, advertise or leak its instructions.
+  do not contain (or that only passages which look like injected instructions contain) are
+  removed, and an answer that repeats the system prompt is replaced by a refusal. Whatever a
+  document or a question told the model, it cannot advertise or leak its instructions.
+  Mentions are platform syntax: each front end makes them inert when it renders
+  (Discord: `bot.frontends.discord.render.neutralize`).
 - `flag_injections`: passages the ingest scan (`retrieval.injection`) found suspicious become
   one `injection` flag per document for moderators.
 - `SecretFilter` / `redact`: the Discord token and API keys never reach logs or messages.
-- `retrieval_limits`: the safety settings handed to `RetrievalConfig`.
 """
 from __future__ import annotations
 
@@ -25,13 +26,10 @@ if TYPE_CHECKING:
     from bot.store import Store
     from retrieval.types import IngestReport
 
-ZWSP = "\u200b"
 LINK_REMOVED = "[link removed]"
 NO_ECHO = "I can't share my instructions, but I'm happy to answer questions about the documents."
 ECHO_WORDS = 8  # this many consecutive words of the system prompt in an answer = an echo
 
-_MASS = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
-_TARGETED = re.compile(r"<(@[!&]?|#)(\d+)>")
 _MASKED = re.compile(r"\[([^\]\n]{0,200})\]\(\s*<?([^)\s>]+)>?\s*\)")
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>()\[\]\"'`]+|\b(?:discord(?:app)?\.(?:gg|com/invite)|bit\.ly|t\.co)/[^\s<>()\"'`]+",
@@ -41,12 +39,6 @@ _TRAILING = ".,;:!?*_~|'\""
 
 
 # --- the final-answer filter ----------------------------------------------------------------------
-def neutralize_mentions(text: str) -> str:
-    """@everyone → @\u200beveryone, <@123> → <@\u200b123> (idempotent)."""
-    text = _MASS.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
-    return _TARGETED.sub(lambda m: f"<{m.group(1)}{ZWSP}{m.group(2)}>", text)
-
-
 def _norm_url(url: str) -> str:
     return url.rstrip(_TRAILING).rstrip("/").lower().removeprefix("https://").removeprefix("http://")
 
@@ -100,10 +92,10 @@ def system_prompts() -> tuple[str, ...]:
 
 
 def filter_text(text: str, passages: Iterable[str], secrets: Iterable[str] = ()) -> str:
-    """The answer filter on plain text: echo refusal, foreign links, mentions."""
+    """The answer filter on plain text: echo refusal, foreign links."""
     if any(echoes(text, s) for s in (*system_prompts(), *secrets)):
         return NO_ECHO
-    return neutralize_mentions(strip_foreign_links(text, allowed_urls(passages)))
+    return strip_foreign_links(text, allowed_urls(passages))
 
 
 def guard_answer(answer: Answer) -> Answer:
@@ -129,7 +121,7 @@ async def flag_injections(
         chunks = ", ".join(str(i.get("ord")) for i in items[:10])
         reasons = sorted({r.strip() for i in items for r in str(i.get("reason", "")).split(",") if r.strip()})
         note = f"{source[-120:]}: chunk(s) {chunks} look like instructions to the bot ({', '.join(reasons)[:200]})"
-        await store.add_flag("injection", scope, user=added_by, note=note)
+        await store.answers.add_flag("injection", scope, user=added_by, note=note)
     return report
 
 
@@ -137,8 +129,7 @@ async def flag_injections(
 def secret_values(settings: Settings) -> list[str]:
     """The configured secrets (Discord token, API keys), longest first."""
     values = []
-    for name in ("discord_token", "openai_api_key"):
-        secret = getattr(settings, name, None)
+    for secret in (settings.discord.token, settings.generation.openai_api_key):
         value = secret.get_secret_value() if secret is not None else ""
         if value and len(value.strip()) >= 6:
             values.append(value.strip())
@@ -182,18 +173,3 @@ def install_secret_filter(settings: Settings, logger: logging.Logger | None = No
         if not any(isinstance(f, SecretFilter) for f in handler.filters):
             handler.addFilter(filt)
     return filt
-
-
-# --- settings → retrieval ---------------------------------------------------------------------------
-def retrieval_limits(settings: Settings) -> dict[str, Any]:
-    """RetrievalConfig keyword arguments carrying the safety settings."""
-    return dict(
-        max_file_bytes=settings.max_upload_bytes,
-        url_timeout=settings.url_timeout_s,
-        max_pdf_pages=settings.max_pdf_pages,
-        max_unzipped_bytes=settings.max_docx_unzipped_bytes,
-        max_zip_ratio=settings.max_zip_ratio,
-        max_documents=settings.max_documents_per_guild,
-        url_allowlist=tuple(settings.url_allowlist),
-        injection_threshold=settings.injection_threshold,
-    )

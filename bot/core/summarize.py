@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bot.core.grounding import content_words, sentences
+from model.textutil import content_words, split_sentences
 
 Encode = Callable[[list[str]], np.ndarray]  # texts → L2-normalised rows
 
@@ -17,7 +17,7 @@ Encode = Callable[[list[str]], np.ndarray]  # texts → L2-normalised rows
 def central_sentences(text_or_sentences: str | Sequence[str], encode: Encode, *, max_sentences: int = 5,
                       max_chars: int = 800) -> list[str]:
     """Pick sentences close to the text's centroid while avoiding near-duplicates (MMR)."""
-    sents = sentences(text_or_sentences) if isinstance(text_or_sentences, str) else list(text_or_sentences)
+    sents = split_sentences(text_or_sentences) if isinstance(text_or_sentences, str) else list(text_or_sentences)
     sents = [s for s in sents if len(content_words(s)) >= 2]
     if len(sents) <= 1:
         return sents
@@ -46,7 +46,7 @@ def central_sentences(text_or_sentences: str | Sequence[str], encode: Encode, *,
 def summarize_turns(turns: Sequence[tuple[str, str]], encode: Encode, max_chars: int = 600) -> str:
     """A memory note from (role, content) turns: what the user asked and what they were told."""
     asked = [c.strip() for r, c in turns if r == "user" and c.strip()]
-    told = [sentences(c)[0] for r, c in turns if r == "assistant" and sentences(c)]
+    told = [split_sentences(c)[0] for r, c in turns if r == "assistant" and split_sentences(c)]
     parts: list[str] = []
     if asked:
         picked = central_sentences(asked, encode, max_sentences=4, max_chars=max_chars // 2) or asked[-2:]

@@ -63,6 +63,7 @@ class Answer:
     candidates: list[Candidate] = field(default_factory=list)
     escalated: bool = False
     error: str | None = None  # a one-line user-facing error (bad input, backend down)
+    flag_ids: dict[str, int] = field(default_factory=dict)  # flags raised on this answer, by kind
 
     def as_dict(self) -> dict[str, object]:
         return {

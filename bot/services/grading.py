@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.core.grounding import content_words
+from model.textutil import content_words
 
 Similarity = Callable[[str, list[str]], list[float]]
 

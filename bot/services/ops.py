@@ -14,11 +14,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from retrieval.catalog import Catalog, list_scopes
-from retrieval.dense import DenseIndex
-from retrieval.knowledge_base import DB_FILENAME, safe_scope_name
-from retrieval.locking import ScopeLock
-from retrieval.sparse import SparseIndex
+from retrieval.catalog import list_scopes
+from retrieval.maintenance import (
+    DATA_NAMES,
+    DB_FILENAME,
+    INDEXES,
+    ScopeCheck,
+    check_scope,
+    index_dir,
+    index_files,
+    scope_lock,
+    scopes_in,
+)
 
 MANIFEST = "ragcord-backup.json"
 BUSY_TIMEOUT_MS = 30_000
@@ -26,10 +33,6 @@ BUSY_TIMEOUT_MS = 30_000
 
 class OpsError(RuntimeError):
     """An operation cannot proceed; the message is one line for the user."""
-
-
-def _index_dir(data_dir: Path, scope: str) -> Path:
-    return Path(data_dir) / "indexes" / safe_scope_name(scope)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -40,21 +43,6 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 # --- doctor ---------------------------------------------------------------------------------------
-@dataclass
-class ScopeCheck:
-    scope: str
-    generation: int = 0
-    documents: int = 0
-    chunks: int = 0
-    dense_vectors: int = 0
-    sparse_ids: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 @dataclass
 class DoctorReport:
     database: list[str] = field(default_factory=list)  # problems with the DB file itself
@@ -89,65 +77,6 @@ def doctor(data_dir: Path, scope: str | None = None) -> DoctorReport:
     return report
 
 
-def check_scope(data_dir: Path, scope: str) -> ScopeCheck:
-    catalog = Catalog(Path(data_dir) / DB_FILENAME, scope)
-    check = ScopeCheck(scope)
-    state = catalog.index_state()
-    check.generation = state.generation
-    rows = catalog.all_chunks()
-    db_ids = {r.id for r in rows}
-    check.documents, check.chunks = catalog.counts()
-    with catalog.connection() as conn:
-        stale = conn.execute(
-            "SELECT d.source FROM documents d WHERE d.scope = ? AND d.chunk_count !="
-            " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id)", (scope,)
-        ).fetchall()
-        orphans = conn.execute(
-            "SELECT COUNT(*) FROM chunks c WHERE c.scope = ? AND NOT EXISTS"
-            " (SELECT 1 FROM documents d WHERE d.id = c.document_id)", (scope,)
-        ).fetchone()[0]
-    if stale:
-        check.problems.append(f"{len(stale)} document(s) whose chunk count disagrees with their chunks")
-    if orphans:
-        check.problems.append(f"{orphans} chunk(s) without a document")
-    if state.generation == 0 or not state.dense_file or not state.sparse_dir:
-        if db_ids:
-            check.problems.append(f"{len(db_ids)} chunk(s) in the database but no index generation")
-        return check
-    folder = _index_dir(data_dir, scope)
-    dense_path, sparse_path = folder / state.dense_file, folder / state.sparse_dir
-    dense_ids: set[int] | None = None
-    sparse_ids: set[int] | None = None
-    if not dense_path.is_file():
-        check.problems.append(f"dense index file missing: {dense_path.name}")
-    else:
-        try:
-            dense_ids = {int(i) for i in DenseIndex.load(dense_path).ids()}
-        except Exception as exc:  # noqa: BLE001 - any unreadable file is a finding, not a crash
-            check.problems.append(f"dense index unreadable: {type(exc).__name__}")
-    if not sparse_path.is_dir():
-        check.problems.append(f"sparse index missing: {sparse_path.name}")
-    else:
-        try:
-            ids = SparseIndex.load(sparse_path).ids
-            sparse_ids = {int(i) for i in (ids() if callable(ids) else ids)}
-        except Exception as exc:  # noqa: BLE001
-            check.problems.append(f"sparse index unreadable: {type(exc).__name__}")
-    for label, ids in (("dense", dense_ids), ("sparse", sparse_ids)):
-        if ids is None:
-            continue
-        if label == "dense":
-            check.dense_vectors = len(ids)
-        else:
-            check.sparse_ids = len(ids)
-        missing, extra = db_ids - ids, ids - db_ids
-        if missing:
-            check.problems.append(f"{len(missing)} chunk(s) in the database missing from the {label} index")
-        if extra:
-            check.problems.append(f"{len(extra)} {label} index id(s) with no chunk in the database")
-    return check
-
-
 # --- backup and restore -----------------------------------------------------------------------------
 @dataclass
 class BackupReport:
@@ -170,23 +99,23 @@ def backup(data_dir: Path, dest: Path) -> BackupReport:
     if dest.exists() and any(dest.iterdir()):
         raise OpsError(f"backup destination {dest} is not empty")
     dest.mkdir(parents=True, exist_ok=True)
-    scopes = _scopes(db)  # read-only: a backup never waits for a writer's lock to migrate
+    scopes = scopes_in(db)  # read-only: a backup never waits for a writer's lock to migrate
     copied: dict[str, int] = {}
     files = size = 0
     with ExitStack() as stack:
         for scope in sorted(scopes):
-            stack.enter_context(ScopeLock(_index_dir(data_dir, scope) / ".lock").hold())
+            stack.enter_context(scope_lock(data_dir, scope).hold())
         with closing(_connect(db)) as src, closing(_connect(dest / DB_FILENAME)) as dst:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode = WAL")
         for scope in scopes:
-            state = Catalog(dest / DB_FILENAME, scope).index_state()
-            copied[scope] = state.generation
-            if state.generation == 0:
+            current = index_files(data_dir, scope, db_path=dest / DB_FILENAME)  # what the copied DB names
+            copied[scope] = current.generation
+            if current.generation == 0:
                 continue
-            for name in (state.dense_file, state.sparse_dir):
-                source = _index_dir(data_dir, scope) / str(name)
-                target = _index_dir(dest, scope) / str(name)
+            for source in current.paths:
+                name = source.name
+                target = index_dir(dest, scope) / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if source.is_dir():
                     shutil.copytree(source, target)
@@ -201,18 +130,6 @@ def backup(data_dir: Path, dest: Path) -> BackupReport:
     manifest = {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "scopes": copied}
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return BackupReport(str(dest), copied, files, size)
-
-
-def _scopes(db: Path) -> list[str]:
-    with closing(_connect(db)) as conn:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not {"documents", "index_state"} <= tables:
-            return []
-        rows = conn.execute("SELECT scope FROM documents UNION SELECT scope FROM index_state ORDER BY scope")
-        return [r[0] for r in rows]
-
-
-_DATA_NAMES = (DB_FILENAME, f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm", "indexes")
 
 
 def restore(src: Path, data_dir: Path, *, force: bool = False) -> DoctorReport:
@@ -231,7 +148,7 @@ def restore(src: Path, data_dir: Path, *, force: bool = False) -> DoctorReport:
     if data_dir.exists() and any(data_dir.iterdir()) and not force:
         raise OpsError(f"data dir {data_dir} is not empty; use --force to overwrite it")
     data_dir.mkdir(parents=True, exist_ok=True)
-    for name in _DATA_NAMES:
+    for name in DATA_NAMES:
         path = data_dir / name
         if path.is_dir():
             shutil.rmtree(path)
@@ -240,8 +157,8 @@ def restore(src: Path, data_dir: Path, *, force: bool = False) -> DoctorReport:
     with closing(_connect(src_db)) as source, closing(_connect(data_dir / DB_FILENAME)) as target:
         source.backup(target)
         target.execute("PRAGMA journal_mode = WAL")
-    if (src / "indexes").is_dir():
-        shutil.copytree(src / "indexes", data_dir / "indexes")
+    if (src / INDEXES).is_dir():
+        shutil.copytree(src / INDEXES, data_dir / INDEXES)
     return doctor(data_dir)
 
 

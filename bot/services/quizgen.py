@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.core.grounding import sentences
+from model.textutil import split_sentences
 
 Kind = str  # "mcq" | "short"
 
@@ -90,7 +90,7 @@ def clean(text: str) -> str:
 
 def find_facts(passage: SourcePassage) -> list[Fact]:
     facts: list[Fact] = []
-    for sent in sentences(passage.text):
+    for sent in split_sentences(passage.text):
         flat = _BULLET.sub("", clean(sent))
         if len(flat) < 20 or len(flat) > 300 or flat.endswith(("?", ":")) or flat.startswith(("|", ">", "Q:")):
             continue
@@ -208,7 +208,7 @@ def generate_quiz(
                 ordered.append(by_passage[cid].pop(0))
     out: list[QuizQuestion] = []
     seen: set[str] = set()
-    for i, fact in enumerate(ordered):
+    for fact in ordered:
         if len(out) >= count:
             break
         wanted = kind if kind in ("mcq", "short") else ("mcq" if len(out) % 2 == 0 else "short")

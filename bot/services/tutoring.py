@@ -9,11 +9,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from bot.services.grading import Grade, Similarity, grade
 from bot.services.quizgen import QuizQuestion, SourcePassage, generate_quiz
-from bot.store import Store
+from bot.store import DueReviewRow, QuizItemDraft, Store
+from bot.store.interfaces import Tutoring
 from retrieval.types import Hit
 
 Search = Callable[[str, str, int], Awaitable[list[Hit]]]
@@ -29,6 +29,29 @@ class StoredQuestion:
 
 
 @dataclass(frozen=True)
+class QuizCard:
+    """A stored question as a front end shows it."""
+
+    id: int
+    topic: str
+    kind: str
+    question: str
+    choices: list[str]
+    explanation: str
+    source: str
+
+    @classmethod
+    def made(cls, stored: StoredQuestion, topic: str) -> QuizCard:
+        q = stored.question
+        return cls(stored.id, q.topic or topic, q.kind, q.question, list(q.choices), q.explanation, q.source)
+
+    @classmethod
+    def due(cls, row: DueReviewRow) -> QuizCard:
+        i = row.item
+        return cls(i.id, i.topic, i.kind, i.question, list(i.choices), i.explanation, i.source)
+
+
+@dataclass(frozen=True)
 class TopicScore:
     topic: str
     attempts: int
@@ -40,13 +63,13 @@ class TopicScore:
 class Progress:
     topics: list[TopicScore]
     weak: list[str]
-    due: list[dict[str, Any]] = field(default_factory=list)
+    due: list[DueReviewRow] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "topics": [vars(t) for t in self.topics],
             "weak": self.weak,
-            "due": [{"id": d["id"], "question": d["question"], "due_at": d["due_at"]} for d in self.due],
+            "due": [{"id": d.item.id, "question": d.item.question, "due_at": d.due_at} for d in self.due],
         }
 
 
@@ -68,7 +91,7 @@ def next_box(box: int | None, result: Grade) -> int:
 
 
 class Tutor:
-    def __init__(self, store: Store, search: Search, similarity: Similarity | None) -> None:
+    def __init__(self, store: Tutoring, search: Search, similarity: Similarity | None) -> None:
         self._store = store
         self._search = search
         self._similarity = similarity
@@ -95,20 +118,23 @@ class Tutor:
                                       seed=seed, pool=passages)
         if not questions:
             raise QuizError(f"I could not make questions about “{topic}” from the material")
-        ids = await self._store.add_quiz_items(
-            scope, user, [{**q.as_dict(), "topic": q.topic} for q in questions]
-        )
+        ids = await self._store.add_items(scope, user, [
+            QuizItemDraft(kind=q.kind, question=q.question, answer=q.answer, topic=q.topic,
+                          choices=list(q.choices), explanation=q.explanation, source=q.source,
+                          chunk_id=q.chunk_id)
+            for q in questions
+        ])
         return [StoredQuestion(i, q) for i, q in zip(ids, questions)]
 
     async def submit(
         self, scope: str, user: str, item_id: int, response: str, *, judge: float | None = None,
         now: datetime | None = None,
     ) -> Grade:
-        item = await self._store.quiz_item(scope, item_id)
+        item = await self._store.item(scope, item_id)
         if item is None:
             raise QuizError(f"there is no question #{item_id} here")
         result = await asyncio.to_thread(  # semantic grading runs the embedder: keep it off the loop
-            grade, item["kind"], item["answer"], item["choices"], response, self._similarity, judge
+            grade, item.kind, item.answer, item.choices, response, self._similarity, judge
         )
         box = next_box(await self._store.review_box(scope, user, item_id), result)
         due = (now or datetime.now(timezone.utc)) + timedelta(seconds=REVIEW_INTERVALS[box])
@@ -120,8 +146,13 @@ class Tutor:
     async def progress(self, scope: str, user: str, now: datetime | None = None) -> Progress:
         rows = await self._store.progress_by_topic(scope, user)
         topics = [
-            TopicScore(r["topic"], int(r["attempts"]), int(r["correct"] or 0), round(float(r["mean_score"]), 3))
+            TopicScore(r.topic, r.attempts, r.correct, round(r.mean_score, 3))
             for r in rows
         ]
         due = await self._store.due_reviews(scope, user, _iso(now or datetime.now(timezone.utc)))
         return Progress(topics, [t.topic for t in topics if t.mean_score < WEAK_BELOW], due)
+
+
+def build_tutor(store: Store, search: Search, similarity: Similarity | None) -> Tutor:
+    """The tutor the front ends share, over the store's tutoring repository."""
+    return Tutor(store.tutoring, search, similarity)

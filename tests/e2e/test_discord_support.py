@@ -85,7 +85,7 @@ async def test_auto_answer_channel_answers_when_confident_and_stays_quiet_below_
     assert any(i.startswith("rc:resolve:") for i in staff.custom_ids)
     no_pings(staff)
     assert replies_to(world, unsure) == []  # nothing was said in the channel
-    flags = await world.bot.assistant.store.list_flags(kb["scope"])
+    flags = await world.bot.assistant.store.answers.list_flags(kb["scope"])
     assert any(f.kind == "low_confidence" and f.user == str(asker.id) for f in flags)
 
     token = await s.slash(world.general_a, world.admin, "settings auto-quiet", mode="off")
@@ -102,12 +102,12 @@ async def test_auto_answer_channel_answers_when_confident_and_stays_quiet_below_
 async def test_other_answers_button_reveals_the_runners_up(world: World, kb: dict[str, Any]) -> None:
     s = world.server
     settings = world.bot.assistant.settings
-    before = settings.candidates
-    settings.candidates = 3
+    before = settings.generation.candidates
+    settings.generation.candidates = 3
     try:
         final = await ask(world, world.member(), "How long does a refund take to be paid back?")
     finally:
-        settings.candidates = before
+        settings.generation.candidates = before
     alt = next(i for i in final.custom_ids if i.startswith("rc:alt:"))
     member = world.member()
     token = await s.click(s.messages[final.message_id], alt, member)
@@ -153,7 +153,7 @@ async def test_ask_a_human_opens_a_private_thread_that_a_moderator_resolves(worl
     token = await s.click(s.messages[brief.message_id], resolve, world.mod)
     done = await s.wait_for_interaction(token)
     assert done.payload["type"] == 7 and "Resolved by" in done.content and not done.custom_ids
-    open_ids = [f.id for f in await world.bot.assistant.store.list_flags(kb["scope"])]
+    open_ids = [f.id for f in await world.bot.assistant.store.answers.list_flags(kb["scope"])]
     assert flag_id not in open_ids
 
     # staff talking in the escalation thread is not a question for the bot
@@ -175,7 +175,7 @@ async def test_a_frustrated_member_is_escalated(world: World, kb: dict[str, Any]
     assert "asked a human" in told.content
     brief = await s.wait_for(lambda c: c.kind == "message_create" and c.channel_id == created.message_id)
     assert "seems frustrated" in brief.content
-    flags = await world.bot.assistant.store.list_flags(kb["scope"])
+    flags = await world.bot.assistant.store.answers.list_flags(kb["scope"])
     assert any(f.kind == "frustrated" and f.user == str(angry.id) for f in flags)
 
 

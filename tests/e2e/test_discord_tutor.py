@@ -52,23 +52,23 @@ async def test_mcq_quiz_is_answered_with_buttons_and_graded(world: World, course
     assert [i.rsplit(":", 1)[1] for i in ids] == ["A", "B", "C", "D"]
     assert "question 1/2" in first.content and "**A.**" in first.content
     store = world.bot.assistant.store
-    item = await store.quiz_item(course, int(ids[0].split(":")[1]))
-    assert item is not None and item["kind"] == "mcq"
-    right = "ABCD"[item["choices"].index(item["answer"])]
+    item = await store.tutoring.item(course, int(ids[0].split(":")[1]))
+    assert item is not None and item.kind == "mcq"
+    right = "ABCD"[item.choices.index(item.answer)]
 
-    token = await s.click(first.message, f"rcq:{item['id']}:{right}", other)  # not their quiz
+    token = await s.click(first.message, f"rcq:{item.id}:{right}", other)  # not their quiz
     assert "someone else" in (await s.wait_for_interaction(token)).content
-    token = await s.click(first.message, f"rcq:{item['id']}:{right}", learner)
+    token = await s.click(first.message, f"rcq:{item.id}:{right}", learner)
     graded = await s.wait_for_interaction(token, lambda c: c.kind == "followup_edit")
     assert "✅" in graded.content and "Source: Lesson 3" in graded.content and not graded.custom_ids
     second = await s.wait_for_interaction(token, lambda c: c.kind == "followup")
     assert "question 2/2" in second.content
-    nxt = await store.quiz_item(course, int(buttons(second)[0].split(":")[1]))
+    nxt = await store.tutoring.item(course, int(buttons(second)[0].split(":")[1]))
     assert nxt is not None
-    wrong = next(L for L, c in zip("ABCD", nxt["choices"]) if c != nxt["answer"])
-    token = await s.click(second.message, f"rcq:{nxt['id']}:{wrong}", learner)
+    wrong = next(L for L, c in zip("ABCD", nxt.choices) if c != nxt.answer)
+    token = await s.click(second.message, f"rcq:{nxt.id}:{wrong}", learner)
     graded = await s.wait_for_interaction(token, lambda c: c.kind == "followup_edit")
-    assert "❌" in graded.content and nxt["answer"] in graded.content
+    assert "❌" in graded.content and nxt.answer in graded.content
     done = await s.wait_for_interaction(token, lambda c: c.kind == "followup")
     assert "1/2" in done.content
 
@@ -79,11 +79,11 @@ async def test_short_answer_quiz_uses_a_modal_and_is_graded(world: World, course
     _, first = await start_quiz(world, learner, topic="strings", count=1, kind="short")
     (write,) = buttons(first)
     assert write.endswith(":write")
-    item = await world.bot.assistant.store.quiz_item(course, int(write.split(":")[1]))
-    assert item is not None and item["kind"] == "short"
+    item = await world.bot.assistant.store.tutoring.item(course, int(write.split(":")[1]))
+    assert item is not None and item.kind == "short"
     token = await s.click(first.message, write, learner)
     modal = await s.wait_for(lambda c: c.token == token and c.kind == "callback" and c.payload["type"] == 9)
-    submitted = await s.submit_modal(modal, learner, [item["answer"]])
+    submitted = await s.submit_modal(modal, learner, [item.answer])
     graded = await s.wait_for_interaction(submitted, lambda c: c.kind == "followup_edit")
     assert "✅" in graded.content and "Source:" in graded.content and "> " in graded.content
     done = await s.wait_for_interaction(submitted, lambda c: c.kind == "followup")
@@ -95,9 +95,9 @@ async def test_progress_shows_topics_and_retries_due_questions(world: World, cou
     learner = world.member()
     _, first = await start_quiz(world, learner, topic="tuples", count=1, kind="mcq")
     item_id = int(buttons(first)[0].split(":")[1])
-    item = await world.bot.assistant.store.quiz_item(course, item_id)
+    item = await world.bot.assistant.store.tutoring.item(course, item_id)
     assert item is not None
-    wrong = next(L for L, c in zip("ABCD", item["choices"]) if c != item["answer"])
+    wrong = next(L for L, c in zip("ABCD", item.choices) if c != item.answer)
     token = await s.click(first.message, f"rcq:{item_id}:{wrong}", learner)
     await s.wait_for_interaction(token, lambda c: c.kind == "followup")
 
@@ -107,10 +107,9 @@ async def test_progress_shows_topics_and_retries_due_questions(world: World, cou
     assert "Weak topics" in shown.text and "Due again (0)" in shown.text and not shown.custom_ids
 
     # the missed question comes due (its review time is set in the past, as if ten minutes went by)
-    db = world.bot.assistant.store._db
-    await db.execute("UPDATE quiz_reviews SET due_at = '2000-01-01T00:00:00+00:00' WHERE user = ?",
-                     (str(learner.id),))
-    await db.commit()
+    async with world.bot.assistant.store.db.transaction() as tx:
+        await tx.execute("UPDATE quiz_reviews SET due_at = '2000-01-01T00:00:00+00:00' WHERE user = ?",
+                         (str(learner.id),))
     token = await s.slash(world.general_a, learner, "progress")
     shown = await s.wait_for_interaction(token)
     assert "Due again (1)" in shown.text and len(shown.custom_ids) == 1

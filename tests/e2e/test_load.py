@@ -103,7 +103,7 @@ async def test_two_hundred_questions_from_fifty_members(world: World, kb: None) 
     assert not other, [finals[m].content for m in list(other)[:3]]  # only answers or "please wait"
     assert all("please try again in a minute" in c.content for c in waiting.values())
     assert len({c.message_id for c in answered.values()}) == len(answered)  # one message per answer
-    assert max(depths) <= world.settings.max_queue
+    assert max(depths) <= world.settings.queue.max_queue
 
     per_user = Counter(by_id[mid]["author"]["id"] for mid in answered)
     counts = [per_user.get(str(m.id), 0) for m in members]
@@ -117,7 +117,7 @@ async def test_two_hundred_questions_from_fifty_members(world: World, kb: None) 
         "seconds": round(took, 2), "answers_per_s": round(len(answered) / took, 2),
         "latency_p50_s": round(statistics.median(latencies), 2),
         "latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
-        "max_queue_depth": max(depths), "max_queue": world.settings.max_queue,
+        "max_queue_depth": max(depths), "max_queue": world.settings.queue.max_queue,
         "answers_per_user_min_max": [min(counts), max(counts)],
         "answers_per_user_stdev": round(statistics.pstdev(counts), 2),
         "rss_growth_mib": round(rss_growth / 2**20, 1),

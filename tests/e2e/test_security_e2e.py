@@ -55,10 +55,10 @@ async def test_moderator_of_b_sees_nothing_of_a(world: World, setup: dict[str, A
     token = await s.slash(world.general_b, mod_b, "export")
     export = await s.wait_for_interaction(token)
     assert export.content == "Nothing was logged in that time range." and not export.files
-    a_flags = await world.bot.assistant.store.list_flags(f"guild:{world.guild_a.id}")
+    a_flags = await world.bot.assistant.store.answers.list_flags(f"guild:{world.guild_a.id}")
     token = await s.slash(world.general_b, mod_b, "flags resolve", flag=a_flags[0].id)
     assert f"No open flag #{a_flags[0].id} in this server." in (await s.wait_for_interaction(token)).content
-    assert a_flags[0].id in [f.id for f in await world.bot.assistant.store.list_flags(f"guild:{world.guild_a.id}")]
+    assert a_flags[0].id in [f.id for f in await world.bot.assistant.store.answers.list_flags(f"guild:{world.guild_a.id}")]
 
 
 async def test_buttons_recheck_the_guild_on_click(world: World, setup: dict[str, Any]) -> None:
@@ -70,7 +70,7 @@ async def test_buttons_recheck_the_guild_on_click(world: World, setup: dict[str,
         reply = await s.wait_for_interaction(token)
         assert reply.content == "That answer is no longer available.", action
         assert "4711" not in reply.text
-    assert await world.bot.assistant.store.feedback_for(aid) == {"up": 0, "down": 0}
+    assert await world.bot.assistant.store.answers.feedback_for(aid) == {"up": 0, "down": 0}
 
 
 async def test_guild_b_and_dms_never_reach_guild_a(world: World, setup: dict[str, Any]) -> None:
@@ -97,7 +97,7 @@ async def test_injected_document_raises_a_flag_for_moderators(world: World, setu
 
 async def test_oversized_upload_is_refused_with_the_limit(world: World) -> None:
     s = world.server
-    att = s.add_attachment("huge.txt", b"x" * (world.settings.max_upload_bytes + 1), "text/plain")
+    att = s.add_attachment("huge.txt", b"x" * (world.settings.limits.max_file_bytes + 1), "text/plain")
     token = await s.slash(world.general_a, world.admin, "ingest", file=att)
     reply = await s.wait_for_interaction(token)
     assert reply.content == "Too large (limit 20 MB): huge.txt" and reply.ephemeral

@@ -135,11 +135,10 @@ def test_bad_model_path_raises(tmp_path: Path):
     assert "\n" not in str(err.value)
 
 
-def test_cuda_request_without_gpu_is_an_error(tiny_gpt2: Path):
+def test_cuda_request_without_gpu_is_an_error(tiny_gpt2: Path, monkeypatch: pytest.MonkeyPatch):
     import torch
 
-    if torch.cuda.is_available():
-        pytest.skip("a GPU is present")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the same on machines with a GPU
     with pytest.raises(GeneratorError, match="CUDA"):
         LocalGenerator(LocalConfig(model=str(tiny_gpt2), device="cuda"))
 

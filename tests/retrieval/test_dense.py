@@ -6,7 +6,7 @@ import faiss
 import numpy as np
 import pytest
 
-from retrieval.dense import DenseIndex, ivf_nlist
+from retrieval.vectors import VectorIndex, ivf_nlist
 
 
 def unit(rows: int, dim: int = 16, seed: int = 0) -> np.ndarray:
@@ -17,7 +17,7 @@ def unit(rows: int, dim: int = 16, seed: int = 0) -> np.ndarray:
 
 def test_add_search_remove_reconstruct() -> None:
     vecs = unit(20)
-    index = DenseIndex(16)
+    index = VectorIndex(16)
     ids = np.arange(100, 120)
     index.add(ids, vecs)
     assert len(index) == 20 and index.kind == "flat"
@@ -34,25 +34,25 @@ def test_add_search_remove_reconstruct() -> None:
 
 
 def test_empty_index_search() -> None:
-    assert DenseIndex(8).search(np.ones(8, np.float32), 5) == []
+    assert VectorIndex(8).search(np.ones(8, np.float32), 5) == []
 
 
 def test_save_load_roundtrip(tmp_path: Path) -> None:
     vecs = unit(10)
-    index = DenseIndex(16)
+    index = VectorIndex(16)
     index.add(range(10), vecs)
     path = tmp_path / "d.faiss"
     index.save(path)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    again = DenseIndex.load(path)
+    again = VectorIndex.load(path)
     assert len(again) == 10
     assert again.search(vecs[5], 1)[0][0] == 5
 
 
 def test_flat_to_hnsw_switch_is_transparent(tmp_path: Path) -> None:
     vecs = unit(300, seed=1)
-    flat = DenseIndex(16, ann_threshold=10**9)
-    ann = DenseIndex(16, ann_threshold=100)
+    flat = VectorIndex(16, ann_threshold=10**9)
+    ann = VectorIndex(16, ann_threshold=100)
     flat.add(range(150), vecs[:150])
     ann.add(range(150), vecs[:150])
     assert ann.kind == "hnsw" and flat.kind == "flat"
@@ -68,7 +68,7 @@ def test_flat_to_hnsw_switch_is_transparent(tmp_path: Path) -> None:
     assert all(i != 42 for i, _ in ann.search(vecs[42], 10)) and len(ann) == 299
     path = tmp_path / "hnsw.faiss"
     ann.save(path)
-    loaded = DenseIndex.load(path, ann_threshold=100)
+    loaded = VectorIndex.load(path, ann_threshold=100)
     assert loaded.kind == "hnsw" and len(loaded) == 299
     assert np.allclose(loaded.reconstruct(7), vecs[7])
     assert loaded.search(vecs[7], 1)[0][0] == 7
@@ -77,7 +77,7 @@ def test_flat_to_hnsw_switch_is_transparent(tmp_path: Path) -> None:
 
 
 def test_copy_is_independent() -> None:
-    index = DenseIndex(16)
+    index = VectorIndex(16)
     index.add([1, 2], unit(2))
     other = index.copy()
     other.remove([1])
@@ -92,8 +92,8 @@ def test_ivf_nlist_is_small_for_small_n() -> None:
 
 def test_flat_to_hnsw_to_ivf_switch_is_transparent() -> None:
     vecs = unit(3000, seed=2)
-    flat = DenseIndex(16, ann_threshold=10**9)
-    index = DenseIndex(16, ann_threshold=200, ivf_threshold=2000)
+    flat = VectorIndex(16, ann_threshold=10**9)
+    index = VectorIndex(16, ann_threshold=200, ivf_threshold=2000)
     flat.add(range(3000), vecs)
     index.add(range(100), vecs[:100])
     assert index.kind == "flat" and index.search(vecs[5], 1)[0][0] == 5
@@ -115,7 +115,7 @@ def test_flat_to_hnsw_to_ivf_switch_is_transparent() -> None:
 
 def test_ivf_removal_applies_in_place_and_retrains_on_growth() -> None:
     vecs = unit(1200, seed=4)
-    index = DenseIndex(16, ann_threshold=50, ivf_threshold=500, ivf_nprobe=4)
+    index = VectorIndex(16, ann_threshold=50, ivf_threshold=500, ivf_nprobe=4)
     index.add(range(550), vecs[:550])
     assert index.kind == "ivf" and index.search(vecs[7], 1)[0][0] == 7
     ivf = index._ann
@@ -137,13 +137,13 @@ def test_ivf_removal_applies_in_place_and_retrains_on_growth() -> None:
 
 def test_ivf_save_load_roundtrip_and_copy(tmp_path: Path) -> None:
     vecs = unit(2500, seed=5)
-    index = DenseIndex(16, ann_threshold=100, ivf_threshold=2000)
+    index = VectorIndex(16, ann_threshold=100, ivf_threshold=2000)
     index.add(np.arange(2500) * 3 + 1, vecs)  # ids unlike store positions
     index.remove([4, 7])
     path = tmp_path / "ivf.faiss"
     index.save(path)
     assert isinstance(faiss.read_index(str(path)), faiss.IndexIVFFlat)
-    loaded = DenseIndex.load(path, ann_threshold=100, ivf_threshold=2000)
+    loaded = VectorIndex.load(path, ann_threshold=100, ivf_threshold=2000)
     assert loaded.kind == "ivf" and len(loaded) == 2498 and loaded._ann_kind == "ivf"
     assert set(loaded.ids().tolist()) == set(index.ids().tolist())
     assert 4 not in loaded and np.allclose(loaded.reconstruct(3 * 100 + 1), vecs[100])
@@ -155,5 +155,5 @@ def test_ivf_save_load_roundtrip_and_copy(tmp_path: Path) -> None:
     assert other.kind == "ivf" and all(i != 301 for i, _ in other.search(vecs[100], 20))
     other.add([10**9], vecs[100:101])
     assert other.search(vecs[100], 1)[0][0] == 10**9 and 10**9 not in loaded
-    flat_again = DenseIndex.load(path)  # default thresholds: exact search over the same vectors
+    flat_again = VectorIndex.load(path)  # default thresholds: exact search over the same vectors
     assert flat_again.kind == "flat" and flat_again.search(vecs[100], 1)[0][0] == 301

@@ -112,7 +112,7 @@ def test_html_main_text_without_menus(tmp_path: Path) -> None:
 def test_html_fallback_parser_drops_menus() -> None:
     from bs4 import BeautifulSoup
 
-    from retrieval.loaders import _html_sections_bs4
+    from retrieval.parsers.html import _html_sections_bs4
 
     sections = _html_sections_bs4(BeautifulSoup(NAV_HTML, "html.parser"))
     text = "\n".join(s.text for s in sections)
@@ -263,7 +263,7 @@ def test_local_urls_refused_without_the_allowlist(web: str) -> None:
 
 
 def test_extracted_html_tidy_keeps_code() -> None:
-    from retrieval.loaders import _tidy_extracted
+    from retrieval.parsers.html import _tidy_extracted
 
     text = "Orders **placed\n        and paid** today.\n\n```\ndef f():\n    return 1\n```\n- item"
     assert _tidy_extracted(text) == "Orders placed and paid today.\n\n```\ndef f():\n    return 1\n```\n- item"

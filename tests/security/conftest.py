@@ -121,5 +121,5 @@ def zip_bomb_docx(unpacked_mb: int = 300) -> bytes:
 Builder = Callable[[Path], Path]
 
 
-from tests.retrieval.conftest import embedder, make_kb  # noqa: E402,F401 - shared fixtures
 from tests.model.conftest import tiny_gpt2  # noqa: E402,F401 - the tiny local model
+from tests.retrieval.conftest import embedder, make_kb  # noqa: E402,F401 - shared fixtures

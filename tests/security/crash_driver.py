@@ -16,7 +16,7 @@ import hashlib
 import os
 import re
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

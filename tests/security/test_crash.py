@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,44 @@ def run_until(data_dir: Path, point: str, sources: list[Path]) -> str:
     return line.strip()
 
 
-@pytest.mark.parametrize("point", POINTS)
-def test_sigkill_during_ingest_leaves_a_consistent_state(tmp_path: Path, point: str) -> None:
+@dataclass(frozen=True)
+class AfterKill:
+    """What the data dir must hold after the kill at one point."""
+
+    point: str
+    sources: tuple[str, ...]
+    generations_added: int  # 1: the kill came after the commit; 0: the last good generation stands
+    query: str
+    passage: str
+    next_ingest: tuple[int, int]  # (added, updated) when the same sources are ingested again
+
+
+OLD = ("kettles.md",)
+NEW = ("kettles.md", "lanterns.md", "tents.md")
+CASES = [
+    *(AfterKill(p, OLD, 0, "kettle water boils", "when the water boils", (2, 1)) for p in POINTS if p != "indexing:2"),
+    AfterKill("indexing:2", NEW, 1, "kettle beeps twice", "beeps twice", (0, 0)),
+]
+
+
+def assert_consistent(data_dir: Path, kb: KnowledgeBase, sources: tuple[str, ...], query: str, passage: str) -> None:
+    """Doctor clean, exactly `sources` catalogued with one chunk each, and `query` finds `passage` first."""
+    report = doctor(data_dir)
+    assert report.ok, report.as_dict()
+    assert sorted(Path(d.source).name for d in kb.list_documents()) == sorted(sources)
+    assert kb.catalog.counts() == (len(sources), len(sources))
+    (scope,) = report.scopes
+    assert (scope.documents, scope.chunks, scope.dense_vectors) == (len(sources),) * 3
+    hits = kb.search(query, k=1)
+    assert hits and passage in hits[0].text, [h.text for h in hits]
+
+
+def test_cases_cover_every_point() -> None:
+    assert [c.point for c in CASES] == POINTS
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.point for c in CASES])
+def test_sigkill_during_ingest_leaves_a_consistent_state(tmp_path: Path, case: AfterKill) -> None:
     embedder = HashEmbedder()
     data_dir = tmp_path / "data"
     first, more = write_docs(tmp_path / "docs")
@@ -57,21 +94,20 @@ def test_sigkill_during_ingest_leaves_a_consistent_state(tmp_path: Path, point: 
     before = kb.catalog.index_state().generation
     first.write_text("# Kettles\n\nThe kettle switches itself off after boiling and beeps twice.\n")
 
-    said = run_until(data_dir, point, [first, *more])
-    assert said == f"AT {point}", said
-    assert doctor(data_dir).ok, doctor(data_dir).as_dict()
+    said = run_until(data_dir, case.point, [first, *more])
+    assert said == f"AT {case.point}", said
 
     reopened = KnowledgeBase(data_dir, "global", embedder)
-    sources = sorted(Path(d.source).name for d in reopened.list_documents())
     generation = reopened.catalog.index_state().generation
-    if point == "indexing:2":  # committed before the kill: the new generation, complete
-        assert sources == ["kettles.md", "lanterns.md", "tents.md"] and generation == before + 1
-        assert "beeps twice" in reopened.search("kettle beeps twice", k=1)[0].text
-    else:  # killed before the commit: the last good generation, untouched
-        assert sources == ["kettles.md"] and generation == before
-        assert "when the water boils" in reopened.search("kettle water boils", k=1)[0].text
+    assert generation == before + case.generations_added
+    assert_consistent(data_dir, reopened, case.sources, case.query, case.passage)
     leftovers = sorted(p.name for p in reopened.index_dir.iterdir() if not p.name.startswith(".lock"))
     assert leftovers == [f"dense-{generation}.faiss", f"sparse-{generation}"]  # interrupted files cleaned up
-    # and the next ingest after the crash works
-    assert reopened.ingest([first, *more]).added + reopened.ingest([first, *more]).unchanged >= 2
-    assert doctor(data_dir).ok
+
+    # the next ingest after the crash brings in exactly what the killed one did not, then nothing more
+    report = reopened.ingest([first, *more])
+    assert (report.added, report.updated, report.errors) == (*case.next_ingest, [])
+    assert reopened.ingest([first, *more]).unchanged == 3
+    after = KnowledgeBase(data_dir, "global", embedder)
+    assert_consistent(data_dir, after, NEW, "kettle beeps twice", "beeps twice")
+    assert_consistent(data_dir, after, NEW, "lantern eight hours charge", "eight hours on one charge")

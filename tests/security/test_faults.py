@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.core.assistant import Assistant, make_generator
+from bot.core.assistant import Assistant
 from bot.core.config import load_settings
+from bot.core.generation import make_generator
 from bot.core.safety import SecretFilter, secret_values
 from bot.core.types import Question
 from model.base import Generation, GenerationParams, GeneratorError, Prompt, Token

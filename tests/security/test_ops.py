@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.frontends.cli.app import app
 from bot.services.ops import OpsError, backup, doctor, prune, restore
-from bot.store import Store
+from bot.store import AnswerData, Exchange, QuizItemDraft, Store
 from retrieval.catalog import connect
 from retrieval.knowledge_base import KnowledgeBase
 from tests.security.crash_driver import HashEmbedder
@@ -18,8 +18,8 @@ from tests.security.crash_driver import HashEmbedder
 runner = CliRunner()
 
 
-def ans(text: str) -> dict:
-    return {"text": text, "citations": [], "confidence": 0.9, "refused": False, "backend": "test", "latency_ms": 1}
+def ans(text: str) -> AnswerData:
+    return AnswerData(text=text, citations=[], confidence=0.9, refused=False, backend="test", latency_ms=1)
 
 
 def build(data_dir: Path, tmp_path: Path) -> KnowledgeBase:
@@ -83,7 +83,7 @@ def test_backup_and_restore_round_trip(tmp_path: Path) -> None:
     assert restored.search("green lanterns", k=1)[0].text.startswith("Alpha")
 
     result = cli(other, "restore", str(dest))
-    assert result.exit_code == 1 and "is not empty; use --force" in result.output and "\n" == result.output[-1]
+    assert result.exit_code == 1 and "is not empty; use --force" in result.output and result.output[-1] == "\n"
     assert cli(other, "restore", str(dest), "--force").exit_code == 0
     with pytest.raises(OpsError, match="not a ragcord backup"):
         restore(tmp_path / "nowhere", tmp_path / "x")
@@ -110,11 +110,11 @@ def test_backup_of_a_busy_database_is_consistent(tmp_path: Path) -> None:
 async def test_prune_deletes_only_what_is_older_than_retention(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "ragcord.db")
     try:
-        old_id = await store.record_exchange(scope="guild:1", user="u", channel="c", conversation="k",
-                                             question="old question", answer=ans("old"))
-        await store.add_feedback(old_id, "u", 1)
-        new_id = await store.record_exchange(scope="guild:1", user="u", channel="c", conversation="k",
-                                             question="new question", answer=ans("new"))
+        old_id = await store.answers.record_exchange(Exchange(scope="guild:1", user="u", channel="c", conversation="k",
+                                                              question="old question", answer=ans("old")))
+        await store.answers.add_feedback(old_id, "u", 1)
+        new_id = await store.answers.record_exchange(Exchange(scope="guild:1", user="u", channel="c", conversation="k",
+                                                              question="new question", answer=ans("new")))
     finally:
         await store.close()
     past = (datetime.now(timezone.utc) - timedelta(days=100)).isoformat(timespec="seconds")
@@ -140,21 +140,21 @@ async def test_forget_removes_messages_memory_and_quiz_data(tmp_path: Path) -> N
     try:
         scope, me, other = "guild:9", "user-1", "user-2"
         for user in (me, other):
-            aid = await store.record_exchange(scope=scope, user=user, channel="c", conversation=f"conv-{user}",
-                                              question="q?", answer=ans("a"))
-            await store.add_feedback(aid, user, -1)
-            await store.add_flag("downvote", scope, user=user, answer_id=aid)
-            await store.add_fact(scope, user, "uses the pro plan")
-            await store.save_summary(f"conv-{user}", scope, user, "talked about refunds", 1)
-            [item] = await store.add_quiz_items(scope, None, [{"kind": "short", "question": "Q", "answer": "A"}])
-            await store.record_attempt(scope, user, item, "A", 1.0, "correct", 2, "2030-01-01")
-        await store.add_fact("guild:other", me, "lives elsewhere")
-        counts = await store.forget_user(scope, me)
+            aid = await store.answers.record_exchange(Exchange(scope=scope, user=user, channel="c",
+                                                               conversation=f"conv-{user}", question="q?", answer=ans("a")))
+            await store.answers.add_feedback(aid, user, -1)
+            await store.answers.add_flag("downvote", scope, user=user, answer_id=aid)
+            await store.facts.add(scope, user, "uses the pro plan")
+            await store.conversations.save_summary(f"conv-{user}", scope, user, "talked about refunds", 1)
+            [item] = await store.tutoring.add_items(scope, None, [QuizItemDraft(kind="short", question="Q", answer="A")])
+            await store.tutoring.record_attempt(scope, user, item, "A", 1.0, "correct", 2, "2030-01-01")
+        await store.facts.add("guild:other", me, "lives elsewhere")
+        counts = await store.forget(scope, me)
         assert all(counts[k] >= 1 for k in ("messages", "answers", "feedback", "flags", "facts", "summaries",
                                               "quiz_attempts", "quiz_reviews")), counts
-        assert await store.logs(scope, user=me) == [] and await store.facts(scope, me) == []
-        assert await store.logs(scope, user=other) and await store.facts(scope, other)  # others untouched
-        assert await store.facts("guild:other", me) == ["lives elsewhere"]  # other guilds untouched
+        assert await store.conversations.logs(scope, user=me) == [] and await store.facts.list(scope, me) == []
+        assert await store.conversations.logs(scope, user=other) and await store.facts.list(scope, other)  # others untouched
+        assert await store.facts.list("guild:other", me) == ["lives elsewhere"]  # other guilds untouched
     finally:
         await store.close()
 
@@ -162,10 +162,10 @@ async def test_forget_removes_messages_memory_and_quiz_data(tmp_path: Path) -> N
 async def test_both_connections_use_wal_and_busy_timeouts(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "ragcord.db")
     try:
-        async with store._db.execute("PRAGMA journal_mode") as cur:
-            assert (await cur.fetchone())[0] == "wal"
-        async with store._db.execute("PRAGMA busy_timeout") as cur:
-            assert (await cur.fetchone())[0] >= 5000
+        journal = await store.db.fetchone("PRAGMA journal_mode")
+        assert journal is not None and journal[0] == "wal"
+        busy = await store.db.fetchone("PRAGMA busy_timeout")
+        assert busy is not None and busy[0] >= 5000
     finally:
         await store.close()
     conn = connect(tmp_path / "ragcord.db")

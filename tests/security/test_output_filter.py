@@ -13,11 +13,11 @@ from bot.core.safety import (
     SecretFilter,
     filter_text,
     guard_answer,
-    neutralize_mentions,
     redact,
     secret_values,
 )
 from bot.core.types import Answer, Citation
+from bot.frontends.discord.render import answer_text, neutralize
 from model.prompts import ANSWER_SYSTEM
 
 PASSAGE = "Refunds are paid within five days. Details: https://shop.example/refunds."
@@ -50,9 +50,11 @@ def test_links_not_in_cited_passages_are_removed(text: str, expected: str) -> No
     ("role <@&987654321098765432>", "<@&987654321098765432>"),
 ])
 def test_mentions_are_neutralised(text: str, bad: str) -> None:
-    out = guard_answer(answer(text)).text
+    guarded = guard_answer(answer(text))
+    assert guarded.text == text  # mention syntax is the front end's: the core leaves it alone
+    out = answer_text(guarded)  # what Discord shows
     assert bad not in out
-    assert neutralize_mentions(out) == out  # idempotent
+    assert neutralize(out) == out  # idempotent
 
 
 def test_system_prompt_echo_is_refused() -> None:
@@ -71,7 +73,7 @@ def test_links_vouched_for_only_by_an_injected_passage_are_removed() -> None:
 
 
 def test_filter_text_without_passages_removes_all_links() -> None:
-    assert filter_text("see https://a.example and @everyone", []) == f"see {LINK_REMOVED} and @\u200beveryone"
+    assert filter_text("see https://a.example and @everyone", []) == f"see {LINK_REMOVED} and @everyone"
 
 
 def test_secrets_are_redacted_from_log_records(caplog: pytest.LogCaptureFixture) -> None:

@@ -9,8 +9,8 @@ from discord.http import Route
 from pydantic import SecretStr
 
 from bot.core.config import Settings
-from bot.frontends.discord.client import run_bot
 from bot.core.safety import SecretFilter
+from bot.frontends.discord.client import run_bot
 from tests.e2e.fake_discord import FakeDiscord
 
 TOKEN = "MTA5.wrong-but-SECRET-discord-token.abc"

@@ -1,4 +1,6 @@
-"""`ragcord` console script: ingest, docs, ask, chat, demo, run."""
+"""The terminal front end's commands: ingest, docs, ask, chat, quiz, demo, eval, and the ops commands.
+
+`bot/main.py` adds `run` (the Discord front end) and is the console script."""
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,8 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.core.config import ConfigError, Settings, load_settings
-from bot.frontends.cli.render import answer_text, ingest_summary, stream_answer
 from bot.core.types import Question
+from bot.frontends.cli.render import ingest_summary, stream_answer
 
 T = TypeVar("T")
 
@@ -45,9 +47,9 @@ class Failure(Exception):
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    data_dir: Annotated[Optional[Path], typer.Option(help="where the database and indexes live [env RAGCORD_DATA_DIR]")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="TOML config file [env RAGCORD_CONFIG]")] = None,
-    generator: Annotated[Optional[str], typer.Option(help="local | openai | extractive | llamacpp")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="where the database and indexes live [env RAGCORD_DATA_DIR]")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML config file [env RAGCORD_CONFIG]")] = None,
+    generator: Annotated[str | None, typer.Option(help="local | openai | extractive | llamacpp")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log details to stderr")] = False,
 ) -> None:
     level = logging.INFO if verbose else logging.WARNING
@@ -57,7 +59,7 @@ def main_options(
     if not verbose:
         _quiet_libraries()
     try:
-        ctx.obj = load_settings(config, data_dir=data_dir, generator=generator)
+        ctx.obj = load_settings(config, **{"data_dir": data_dir, "generation.backend": generator})
     except ConfigError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
@@ -213,7 +215,7 @@ def chat(ctx: typer.Context, scope: ScopeOpt = "global") -> None:
 @app.command()
 def demo(
     ctx: typer.Context,
-    path: Annotated[Optional[Path], typer.Option(help="folder to ingest (default: the sample data/)")] = None,
+    path: Annotated[Path | None, typer.Option(help="folder to ingest (default: the sample data/)")] = None,
 ) -> None:
     """Ingest the sample knowledge base and answer its sample questions (no input needed)."""
     from bot.frontends.cli.demo import run_demo
@@ -235,8 +237,8 @@ def quiz(
     as_json: JsonOpt = False,
 ) -> None:
     """Practice questions from the material: interactive, or --json for scripts."""
+    from bot.frontends.cli.quiz import console_reader, run_quiz, tutor_of
     from bot.services.tutoring import QuizError
-    from bot.frontends.cli.quiz import console_reader, run_quiz
 
     settings: Settings = ctx.obj
 
@@ -245,28 +247,43 @@ def quiz(
             await run_quiz(assistant, scope, user, topic, count, kind, out, console_reader(out))
             return None
         try:
-            items = await assistant.tutor.make_quiz(scope, topic, count=count, kind=kind, user=user)
+            items = await tutor_of(assistant).make_quiz(scope, topic, count=count, kind=kind, user=user)
         except QuizError as exc:
             raise Failure(str(exc)) from None
-        return {"questions": [{**i.question.as_dict(), "id": i.id} for i in items]}
+        chunks = await asyncio.to_thread(assistant.kbs.get(scope).get_chunks, [i.question.chunk_id for i in items])
+        paths = {h.chunk_id: h.source for h in chunks}
+        return {"questions": [quiz_json(i.id, i.question.as_dict(), paths) for i in items]}
 
     result = run(lambda: using_assistant(settings, go))
     if as_json:
         print(json.dumps(result))
 
 
+def quiz_json(item_id: int, question: dict[str, Any], paths: dict[int, str]) -> dict[str, Any]:
+    """One quiz question named like `ask --json` citations: `title`, and `source` = the path."""
+    out = {k: v for k, v in question.items() if k != "source"}
+    out.update(id=item_id, title=question.get("source", ""))
+    path = paths.get(int(question["chunk_id"])) if question.get("chunk_id") is not None else None
+    if path:
+        out["source"] = path
+    return out
+
+
 # --- evaluation ------------------------------------------------------------------------------------
 @app.command("eval")
 def eval_command(
     ctx: typer.Context,
-    dataset: Annotated[Path, typer.Argument(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels.tsv")],
-    limit: Annotated[Optional[int], typer.Option(help="only the first N queries")] = None,
+    dataset: Annotated[Path, typer.Argument(help="BEIR folder (corpus.jsonl, queries.jsonl, qrels.tsv) "
+                                                 "or real-documents set (questions.jsonl, docs/)")],
+    limit: Annotated[int | None, typer.Option(help="only the first N queries")] = None,
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="skip answer generation")] = False,
-    plot: Annotated[Optional[Path], typer.Option(help="PNG path for the plot [default: DATA_DIR/eval/NAME.png]")] = None,
+    plot: Annotated[Path | None, typer.Option(help="PNG path for the plot [default: DATA_DIR/eval/NAME.png]")] = None,
+    details: Annotated[Path | None, typer.Option(help="per-question JSONL (real-documents sets)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Retrieval (bm25, dense, hybrid) and answer quality, with a recommended threshold."""
-    from bot.services.evaluation import EvalError, plot as draw, run_eval
+    from bot.services.evaluation import EvalError, RealDocsReport, details_jsonl, run_eval
+    from bot.services.evaluation import plot as draw
 
     settings: Settings = ctx.obj
 
@@ -280,29 +297,14 @@ def eval_command(
 
     report = run(go)
     image = draw(report, plot or settings.data_dir / "eval" / f"{report.dataset}.png")
+    if details is not None and isinstance(report, RealDocsReport):
+        details.parent.mkdir(parents=True, exist_ok=True)
+        details.write_text(details_jsonl(report), encoding="utf-8")
     if as_json:
         print(json.dumps(report.as_json()))
     else:
         out.print(report.markdown())
         out.print(f"\nPlot: {image}")
-
-
-# --- discord ---------------------------------------------------------------------------------------
-@app.command("run")
-def run_discord(ctx: typer.Context) -> None:
-    """Run the Discord bot (token from DISCORD_TOKEN or the config file)."""
-    settings: Settings = ctx.obj
-    token = os.environ.get("DISCORD_TOKEN")
-    if token and settings.discord_token is None:
-        from pydantic import SecretStr
-
-        settings = settings.model_copy(update={"discord_token": SecretStr(token)})
-    try:
-        from bot.frontends.discord.client import run_bot
-    except ImportError as exc:
-        err.print(f"[red]error:[/] the Discord front end is not available: {exc}")
-        raise typer.Exit(1) from None
-    run(lambda: run_bot(settings))
 
 
 from bot.frontends.cli.ops import backup_cmd, doctor_cmd, prune_cmd, restore_cmd  # noqa: E402
@@ -324,6 +326,3 @@ def main() -> None:
         err.print(f"[red]error:[/] {first} (run with --verbose for details)")
         sys.exit(1)
 
-
-if __name__ == "__main__":
-    main()

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 from rich.console import Console
 
 from bot.core.assistant import Assistant
 from bot.core.config import Settings
-from bot.frontends.cli.render import source_line, stream_answer
-from bot.frontends.cli.quiz import console_reader, explain, run_quiz, show_progress
 from bot.core.types import Answer, Question
+from bot.frontends.cli.quiz import console_reader, explain, run_quiz, show_progress
+from bot.frontends.cli.render import source_line, stream_answer
+from bot.services.conversations import ConversationKey
 
 HELP = (
     "Type a question. Commands: /sources (passages of the last answer), /explain TOPIC "
@@ -21,7 +21,7 @@ HELP = (
 
 async def chat_loop(settings: Settings, scope: str, console: Console) -> None:
     assistant = await Assistant.create(settings)
-    conversation = f"cli:{uuid.uuid4().hex[:12]}"
+    conversation = ConversationKey.cli()
     user = "cli"
     last: Answer | None = None
     console.print(f"[bold]ragcord chat[/] — scope [cyan]{scope}[/]. {HELP}")
@@ -41,7 +41,7 @@ async def chat_loop(settings: Settings, scope: str, console: Console) -> None:
                 console.print(HELP)
             elif text == "/forget":
                 counts = await assistant.forget(scope, user)
-                conversation = f"cli:{uuid.uuid4().hex[:12]}"
+                conversation = ConversationKey.cli()
                 console.print(f"Forgotten: {counts.get('messages', 0)} messages.")
             elif text.startswith("/quiz"):
                 topic = text[len("/quiz"):].strip()
@@ -56,7 +56,7 @@ async def chat_loop(settings: Settings, scope: str, console: Console) -> None:
             elif text == "/progress":
                 await show_progress(assistant, scope, user, console)
             elif text == "/memory":
-                facts = await assistant.store.facts(scope, user)
+                facts = await assistant.store.facts.list(scope, user)
                 console.print("I remember: " + "; ".join(facts) if facts else "I remember nothing about you.")
             elif text == "/sources":
                 if last is None or not (last.citations or last.closest):
@@ -64,7 +64,7 @@ async def chat_loop(settings: Settings, scope: str, console: Console) -> None:
                 for c in (last.citations or last.closest) if last else []:
                     console.print(f"[bold]{source_line(c)}[/]\n{c.text}\n")
             else:
-                q = Question(text=text, user=user, scope=scope, channel="cli", conversation=conversation)
+                q = Question(text=text, user=user, scope=scope, channel="cli", conversation=str(conversation))
                 last = await stream_answer(console, assistant.ask(q))
     finally:
         await assistant.aclose()

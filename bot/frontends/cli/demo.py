@@ -8,8 +8,8 @@ from rich.rule import Rule
 
 from bot.core.assistant import Assistant
 from bot.core.config import Settings
-from bot.frontends.cli.render import ingest_summary, stream_answer
 from bot.core.types import Question
+from bot.frontends.cli.render import ingest_summary, stream_answer
 
 SAMPLE_DIR = Path(__file__).resolve().parents[3] / "data"
 
@@ -29,13 +29,13 @@ async def run_demo(settings: Settings, path: Path | None, console: Console) -> b
     assistant = await Assistant.create(settings)
     try:
         console.print(Rule("ragcord demo"))
-        console.print(f"Data dir: {settings.data_dir.resolve()}  ·  generator: {settings.generator}")
+        console.print(f"Data dir: {settings.data_dir.resolve()}  ·  generator: {settings.generation.backend}")
         console.print(f"Ingesting {folder} …")
         report = await assistant.ingest("global", [str(folder)], added_by="demo")
         console.print(ingest_summary(report))
         for e in report.errors:
             console.print(f"[red]✗[/] {e['source']}: {e['error']}")
-        if settings.generator in ("local", "llamacpp"):
+        if settings.generation.backend in ("local", "llamacpp"):
             console.print("Loading the generator (the first run converts the model once, ~30 s) …")
         await assistant.generator()
         for question in sample_questions(folder):

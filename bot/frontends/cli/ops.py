@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -24,7 +24,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def doctor_cmd(
     ctx: typer.Context,
-    scope: Annotated[Optional[str], typer.Option("--scope", "-s", help="check one knowledge base only")] = None,
+    scope: Annotated[str | None, typer.Option("--scope", "-s", help="check one knowledge base only")] = None,
     repair: Annotated[bool, typer.Option("--repair", help="re-index broken scopes from the stored chunks")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -35,12 +35,11 @@ def doctor_cmd(
     if repair and not report.ok:
         broken = [s.scope for s in report.scopes if not s.ok]
         if broken:
-            from bot.core.assistant import retrieval_config
             from retrieval.embedder import Embedder
             from retrieval.knowledge_base import KnowledgeBase
 
-            embedder = Embedder(settings.embedder_model, device=settings.embedder_device)
-            config = retrieval_config(settings)
+            embedder = Embedder(settings.embedder.model, device=settings.embedder.device)
+            config = settings.retrieval
             for name in broken:
                 repaired[name] = KnowledgeBase(settings.data_dir, name, embedder, config).reindex()
             report = doctor(settings.data_dir, scope)
@@ -96,13 +95,13 @@ def restore_cmd(
 
 def prune_cmd(
     ctx: typer.Context,
-    days: Annotated[Optional[int], typer.Option(help="keep this many days (default: retention_days)")] = None,
+    days: Annotated[int | None, typer.Option(help="keep this many days (default: retention.days)")] = None,
 ) -> None:
     """Delete logs (messages, answers, feedback, summaries, resolved flags) older than the retention period."""
     settings: Settings = ctx.obj
-    keep = settings.retention_days if days is None else days
+    keep = settings.retention.days if days is None else days
     if keep <= 0:
-        out.print("Retention is off (retention_days = 0): nothing deleted.", markup=False)
+        out.print("Retention is off (retention.days = 0): nothing deleted.", markup=False)
         return
     counts = prune(settings.db_path, keep)
     total = sum(counts.values())

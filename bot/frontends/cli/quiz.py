@@ -7,11 +7,16 @@ from collections.abc import Awaitable, Callable
 from rich.console import Console
 
 from bot.core.assistant import Assistant
-from bot.frontends.cli.render import stream_answer
-from bot.services.tutoring import QuizError, StoredQuestion
 from bot.core.types import Question
+from bot.frontends.cli.render import stream_answer
+from bot.services.tutoring import QuizError, StoredQuestion, Tutor, build_tutor
 
 ReadLine = Callable[[str], Awaitable[str]]
+
+
+def tutor_of(assistant: Assistant) -> Tutor:
+    """The terminal's tutor, over the assistant's store, search and similarity."""
+    return build_tutor(assistant.store, assistant.search, assistant.embedder.similarity)
 
 
 def show_question(console: Console, n: int, item: StoredQuestion) -> None:
@@ -26,7 +31,8 @@ async def run_quiz(
     console: Console, read_line: ReadLine,
 ) -> None:
     try:
-        items = await assistant.tutor.make_quiz(scope, topic, count=count, kind=kind, user=user)
+        tutor = tutor_of(assistant)
+        items = await tutor.make_quiz(scope, topic, count=count, kind=kind, user=user)
     except QuizError as exc:
         console.print(f"[yellow]{exc}[/]")
         return
@@ -38,7 +44,7 @@ async def run_quiz(
         except EOFError:
             console.print("\nQuiz stopped.")
             return
-        grade = await assistant.tutor.submit(scope, user, item.id, response)
+        grade = await tutor.submit(scope, user, item.id, response)
         total += grade.score
         style = {"correct": "green", "partial": "yellow"}.get(grade.verdict, "red")
         console.print(f"[{style}]{grade.verdict} ({grade.score:.0%})[/] {grade.feedback}")
@@ -47,7 +53,7 @@ async def run_quiz(
 
 
 async def show_progress(assistant: Assistant, scope: str, user: str, console: Console) -> None:
-    progress = await assistant.tutor.progress(scope, user)
+    progress = await tutor_of(assistant).progress(scope, user)
     if not progress.topics:
         console.print("No quiz answers yet — try /quiz TOPIC.")
         return

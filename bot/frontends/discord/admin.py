@@ -6,7 +6,7 @@ import logging
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -14,12 +14,9 @@ from discord.ext import commands
 
 from bot.frontends.discord import render
 from bot.frontends.discord.common import NONE, admin_only, reply, scope_for
-
-if TYPE_CHECKING:
-    from bot.frontends.discord.client import RagcordBot
+from bot.frontends.discord.host import Host, host
 
 log = logging.getLogger("ragcord.discord")
-MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 PROGRESS_EVERY = 3.0  # seconds between progress edits of a long ingest
 _AddRemove = Literal["add", "remove"]
 
@@ -30,7 +27,7 @@ def _safe_name(name: str) -> str:
 
 
 class Admin(commands.Cog):
-    def __init__(self, bot: RagcordBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     def upload_dir(self, guild_id: int) -> Path:
@@ -64,7 +61,7 @@ class Admin(commands.Cog):
         if not attachments and not url:
             await reply(interaction, "Attach at least one file or give a `url`.")
             return
-        limit = min(MAX_ATTACHMENT_BYTES, self.bot.settings.max_upload_bytes)
+        limit = self.bot.settings.limits.max_file_bytes
         too_big = [a.filename for a in attachments if a.size > limit]
         if too_big:
             await reply(interaction, render.neutralize(
@@ -168,14 +165,14 @@ class Admin(commands.Cog):
     async def _set(self, interaction: discord.Interaction[Any], **changes: Any) -> None:
         assert interaction.guild is not None
         scope = scope_for(self.bot, interaction.guild.id)
-        await self.bot.assistant.store.set_guild_settings(scope, **changes)
+        await self.bot.assistant.store.guilds.set(scope, **changes)
         self.bot.invalidate_guild_settings(scope)
         await self._show(interaction, "Saved.")
 
     async def _show(self, interaction: discord.Interaction[Any], header: str = "") -> None:
         assert interaction.guild is not None
         gs = await self.bot.guild_settings(scope_for(self.bot, interaction.guild.id), fresh=True)
-        threshold = f"{gs.threshold:.2f}" if gs.threshold is not None else f"{self.bot.settings.threshold:.2f} (default)"
+        threshold = f"{gs.threshold:.2f}" if gs.threshold is not None else f"{self.bot.settings.answering.threshold:.2f} (default)"
         channels = ", ".join(f"<#{c}>" for c in gs.auto_channels) or "none"
         lines = [
             f"Confidence threshold: **{threshold}**",
@@ -289,5 +286,5 @@ class _Progress:
         )
 
 
-async def setup(bot: RagcordBot) -> None:
-    await bot.add_cog(Admin(bot))
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Admin(host(bot)))

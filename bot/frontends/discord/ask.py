@@ -7,135 +7,49 @@ authoritative answer with its sources and buttons.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.frontends.discord import render
-from bot.frontends.discord.common import NONE, reply, scope_for
-from bot.services.queue import FairQueue, QueueFull, RateLimiter
-from bot.frontends.discord.views import AnswerView
 from bot.core.types import Answer, FinalEvent, Question, TokenEvent
+from bot.frontends.discord import escalate, render
+from bot.frontends.discord.common import reply, scope_for
+from bot.frontends.discord.host import LRU, Host, host
+from bot.frontends.discord.targets import InteractionTarget, Job, MessageTarget, Target
+from bot.frontends.discord.views import AnswerButton, AnswerView
+from bot.services.autoanswer import Incoming, auto_answers, stays_quiet
+from bot.services.conversations import ConversationKey
+from bot.services.feedback import AnswerId
+from bot.services.queue import FairQueue, QueueFull, RateLimiter
 
-if TYPE_CHECKING:
-    from bot.frontends.discord.client import RagcordBot
+__all__ = ["EDIT_INTERVAL", "Ask", "InteractionTarget", "Job", "MessageTarget", "Target"]
 
 log = logging.getLogger("ragcord.discord")
 EDIT_INTERVAL = 1.0  # seconds between streaming edits (Discord's soft limit is ~5 per 5 s)
 FAILED = "Sorry — something went wrong while answering. The error was logged; please try again."
 
 
-class LRU(OrderedDict[Any, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
-# --- where an answer goes ------------------------------------------------------------------------
-class Target:
-    """One answer's messages: `show` creates or edits the first, `extra` adds pieces after it."""
-
-    message_ids: list[int]
-
-    async def show(self, content: str, **kwargs: Any) -> None: ...
-    async def extra(self, content: str, **kwargs: Any) -> None: ...
-    async def notice(self, content: str) -> None: ...
-
-
-class MessageTarget(Target):
-    """Replies to a user's message (never pinging them) and edits that reply."""
-
-    def __init__(self, question: discord.Message) -> None:
-        self.question = question
-        self.message: discord.Message | None = None
-        self.message_ids = []
-        self._lock = asyncio.Lock()  # the queue placeholder and the worker may race to create
-
-    async def placeholder(self, content: str) -> None:
-        async with self._lock:
-            if self.message is None:
-                await self._show(content)
-
-    async def show(self, content: str, **kwargs: Any) -> None:
-        async with self._lock:
-            await self._show(content, **kwargs)
-
-    async def _show(self, content: str, **kwargs: Any) -> None:
-        if self.message is None:
-            self.message = await self.question.reply(
-                content, allowed_mentions=NONE, mention_author=False, **kwargs
-            )
-            self.message_ids.append(self.message.id)
-        else:
-            self.message = await self.message.edit(content=content, allowed_mentions=NONE, **kwargs)
-
-    async def extra(self, content: str, **kwargs: Any) -> None:
-        msg = await self.question.reply(content, allowed_mentions=NONE, mention_author=False, **kwargs)
-        self.message_ids.append(msg.id)
-
-    async def notice(self, content: str) -> None:
-        if self.message is not None:
-            await self.show(content, embed=None, view=None)
-            return
-        await self.question.reply(content, allowed_mentions=NONE, mention_author=False, silent=True)
-
-
-class InteractionTarget(Target):
-    """The deferred `/ask` response: edit the original response, follow up for more pieces."""
-
-    def __init__(self, interaction: discord.Interaction[Any]) -> None:
-        self.interaction = interaction
-        self.message_ids = []
-
-    async def show(self, content: str, **kwargs: Any) -> None:
-        msg = await self.interaction.edit_original_response(content=content, allowed_mentions=NONE, **kwargs)
-        if msg.id not in self.message_ids:
-            self.message_ids.append(msg.id)
-
-    async def extra(self, content: str, **kwargs: Any) -> None:
-        msg = await self.interaction.followup.send(content, allowed_mentions=NONE, wait=True, **kwargs)
-        self.message_ids.append(msg.id)
-
-    async def notice(self, content: str) -> None:
-        await self.show(content, embed=None, view=None)
-
-
-@dataclass
-class Job:
-    question: Question
-    target: Target
-    channel: discord.abc.Messageable | None  # for the typing indicator (None: interaction)
-    enqueued: float = field(default_factory=time.monotonic)
-    quiet: bool = False  # auto-answer: no streaming, and say nothing below the threshold
-    level: str | None = None  # /explain: answer as an explanation at this level
-
-
 # --- the cog -------------------------------------------------------------------------------------
 class Ask(commands.Cog):
-    def __init__(self, bot: RagcordBot) -> None:
+    def __init__(self, bot: Host, clock: Callable[[], float] = time.monotonic) -> None:
         self.bot = bot
+        self.clock = clock  # paces the streaming edits
         settings = bot.settings
-        self.limiter = RateLimiter(settings.rate_limit_per_minute)
-        self.queue: FairQueue[Job] = FairQueue(settings.max_queue)
+        self.limiter = RateLimiter(settings.queue.rate_limit_per_minute)
+        self.queue: FairQueue[Job] = FairQueue(settings.queue.max_queue)
         self.workers: list[asyncio.Task[None]] = []
         self.busy = 0  # workers answering right now
-        self.conversations: LRU = LRU(20_000)  # bot message id -> conversation key
+        self.conversations: LRU[int, ConversationKey] = LRU(20_000)  # bot message id -> conversation
 
     async def cog_load(self) -> None:
-        n = self.bot.settings.answer_workers
+        n = self.bot.settings.queue.answer_workers
         self.workers = [asyncio.create_task(self._worker(i), name=f"ragcord-answer-{i}") for i in range(n)]
 
     async def cog_unload(self) -> None:
@@ -181,34 +95,33 @@ class Ask(commands.Cog):
             conversation = self._default_conversation(message)
         question = Question(
             text=text, user=str(message.author.id), scope=scope_for(self.bot, message.guild and message.guild.id),
-            channel=str(channel.id), conversation=conversation,
+            channel=str(channel.id), conversation=str(conversation),
             user_name=message.author.display_name, message_id=str(message.id),
         )
         quiet = trigger == "auto" and (await self.bot.guild_settings(question.scope)).auto_quiet
         await self.submit(Job(question, MessageTarget(message), channel, quiet=quiet))
 
-    def _default_conversation(self, message: discord.Message) -> str:
+    def _default_conversation(self, message: discord.Message) -> ConversationKey:
         channel = message.channel
         if message.guild is None:
-            return f"dm:{channel.id}"
+            return ConversationKey.dm(channel.id)
         if isinstance(channel, discord.Thread):
-            return f"thread:{channel.id}"
-        return f"chain:{message.id}"
+            return ConversationKey.thread(channel.id)
+        return ConversationKey.chain(message.id)
 
     async def _is_auto_channel(self, message: discord.Message) -> bool:
         if message.guild is None:
             return False
-        # a conversation between people in an auto channel is not a question for the bot
-        if message.reference is not None or any(not u.bot for u in message.mentions):
-            return False
-        gs = await self.bot.guild_settings(scope_for(self.bot, message.guild.id))
         channel = message.channel
-        ids = {str(channel.id)}
-        if isinstance(channel, discord.Thread) and channel.parent_id:
-            ids.add(str(channel.parent_id))
-        return bool(ids & set(gs.auto_channels))
+        parent = channel.parent_id if isinstance(channel, discord.Thread) else None
+        incoming = Incoming(str(channel.id), str(parent) if parent else None, is_reply=message.reference is not None,
+                            mentions_people=any(not u.bot for u in message.mentions))
+        if incoming.is_reply or incoming.mentions_people:
+            return False  # a conversation between people, and no need to read the settings
+        gs = await self.bot.guild_settings(scope_for(self.bot, message.guild.id))
+        return auto_answers(incoming, gs.auto_channels)
 
-    async def _conversation_for(self, message: discord.Message) -> str | None:
+    async def _conversation_for(self, message: discord.Message) -> ConversationKey | None:
         """The conversation a reply continues, when it replies (directly) to one of the bot's messages."""
         ref = message.reference
         me = self.bot.user
@@ -227,15 +140,15 @@ class Ask(commands.Cog):
             if node.id in self.conversations:
                 return self.conversations[node.id]
             if node.reference is None or node.reference.message_id is None:
-                return f"chain:{node.id}"
+                return ConversationKey.chain(node.id)
             asked = await self._fetch(message.channel, node.reference)
             if asked is None or asked.reference is None:
-                return f"chain:{node.reference.message_id}"
+                return ConversationKey.chain(node.reference.message_id)
             above = await self._fetch(message.channel, asked.reference)
             if above is None or above.author.id != me.id:
-                return f"chain:{asked.id}"
+                return ConversationKey.chain(asked.id)
             node = above
-        return f"chain:{node.id}"
+        return ConversationKey.chain(node.id)
 
     @staticmethod
     async def _fetch(channel: Any, ref: discord.MessageReference) -> discord.Message | None:
@@ -271,7 +184,7 @@ class Ask(commands.Cog):
         await interaction.response.defer(thinking=True)
         q = Question(
             text=text, user=user, scope=scope_for(self.bot, interaction.guild_id),
-            channel=str(interaction.channel_id), conversation=f"slash:{interaction.id}",
+            channel=str(interaction.channel_id), conversation=str(ConversationKey.slash(interaction.id)),
             user_name=interaction.user.display_name, message_id=str(interaction.id),
         )
         await self.submit(Job(q, InteractionTarget(interaction), None, level=level), rate_checked=True)
@@ -302,10 +215,8 @@ class Ask(commands.Cog):
             return
         waiting = ahead + self.busy - len(self.workers) + 1  # questions before this one starts
         if waiting > 0 and isinstance(job.target, MessageTarget) and not job.quiet:
-            try:
+            with contextlib.suppress(discord.HTTPException):
                 await job.target.placeholder(f"⏳ You're in line — {waiting} question(s) ahead of yours.")
-            except discord.HTTPException:
-                pass
 
     async def _worker(self, n: int) -> None:
         while True:
@@ -331,19 +242,18 @@ class Ask(commands.Cog):
         typing = asyncio.create_task(_typing(job.channel)) if job.channel is not None and not quiet else None
         streamed: list[str] = []
         final: Answer | None = None
-        last_edit = 0.0
+        last_edit = float("-inf")  # the first token shows at once
         assistant = self.bot.assistant
         events = assistant.explain(q.text, job.level, q) if job.level else assistant.ask(q)
         try:
             async for event in events:
                 if isinstance(event, TokenEvent) and not quiet:
                     streamed.append(event.text)
-                    now = time.monotonic()
-                    if now - last_edit >= EDIT_INTERVAL and "".join(streamed).strip():
+                    if self.clock() - last_edit >= EDIT_INTERVAL and "".join(streamed).strip():
                         if typing is not None:
                             typing.cancel()
                         await target.show(render.streaming_preview("".join(streamed)))
-                        last_edit = time.monotonic()
+                        last_edit = self.clock()
                 elif isinstance(event, FinalEvent):
                     final = event.answer
         finally:
@@ -351,10 +261,9 @@ class Ask(commands.Cog):
                 typing.cancel()
         if final is None:
             raise RuntimeError("the assistant ended without an answer")
-        if quiet and final.refused and not final.error:
-            support = self.bot.get_cog("Support")
-            if support is not None and isinstance(job.target, MessageTarget):
-                await support.stayed_quiet(job.target.question, final)  # type: ignore[attr-defined]
+        if stays_quiet(final, quiet):
+            if isinstance(job.target, MessageTarget):
+                await escalate.stayed_quiet(self.bot, job.target.question, final)
             return final
         await self._render_final(job, final)
         if final.escalated:
@@ -363,21 +272,20 @@ class Ask(commands.Cog):
 
     async def _escalate(self, job: Job, answer: Answer) -> None:
         """A frustrated member: open a staff thread and tell them where it is."""
-        support: Any = self.bot.get_cog("Support")
         target = job.target
-        if support is None:
-            return
         if isinstance(target, MessageTarget):
             channel, member, jump = target.question.channel, target.question.author, target.question.jump_url
         elif isinstance(target, InteractionTarget):
             channel, member, jump = target.interaction.channel, target.interaction.user, None
         else:
             return
-        where = await support.escalated(answer, channel, member, jump)
+        if answer.answer_id is None:
+            return
+        case = await self.bot.escalation.frustrated(AnswerId(answer.answer_id), answer.flag_ids, str(member.id),
+                                                    member.display_name, jump)
+        where = await escalate.open_case(self.bot, case, channel, member) if case is not None else None
         if where is not None:
-            text = (f"🙋 I've asked a human to help — a moderator will join you in <#{where[7:]}>."
-                    if where.startswith("thread:") else "🙋 I've asked a human to help — a moderator has been notified.")
-            await target.extra(text)
+            await target.extra(f"🙋 I've asked a human to help — {escalate.where_text(where)}")
 
     async def _render_final(self, job: Job, answer: Answer) -> None:
         target = job.target
@@ -402,8 +310,11 @@ class Ask(commands.Cog):
             for piece in pieces[1:-1]:
                 await target.extra(piece)
             await target.extra(pieces[-1], **extras)
+        if job.question.conversation is None:
+            return
+        key = ConversationKey.parse(job.question.conversation)
         for mid in target.message_ids:
-            self.conversations[mid] = job.question.conversation
+            self.conversations[mid] = key
 
 
 async def _typing(channel: discord.abc.Messageable | None) -> None:
@@ -426,5 +337,6 @@ def _busy() -> str:
     return "I'm answering a lot of questions right now — please try again in a minute."
 
 
-async def setup(bot: RagcordBot) -> None:
-    await bot.add_cog(Ask(bot))
+async def setup(bot: commands.Bot) -> None:
+    bot.add_dynamic_items(AnswerButton)
+    await bot.add_cog(Ask(host(bot)))

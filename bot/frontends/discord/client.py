@@ -18,14 +18,17 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.frontends.discord.ask import LRU
-from bot.frontends.discord.common import NotAllowed, log, one_line, reply
-from bot.frontends.discord.views import AnswerButton, ResolveButton
 from bot.core.safety import install_secret_filter, redact, secret_values
+from bot.frontends.discord.common import NotAllowed, log, one_line, reply
+from bot.frontends.discord.host import LRU
+from bot.services.escalation import Escalation
+from bot.services.feedback import Feedback
+from bot.services.tutoring import build_tutor
 
 if TYPE_CHECKING:
     from bot.core.assistant import Assistant
     from bot.core.config import Settings
+    from bot.core.types import Answer
     from bot.store import GuildSettings
 
 EXTENSIONS = (
@@ -118,17 +121,21 @@ class RagcordBot(commands.Bot):
         )
         self.settings = settings
         self.assistant = assistant
-        self.recent_answers: LRU = LRU(2048)  # answer id -> Answer (passages for "Sources")
+        self.recent_answers: LRU[int, Answer] = LRU(2048)  # answer id -> Answer (passages for "Sources")
+        store = assistant.store
+        self.feedback = Feedback(store.answers)
+        self.escalation = Escalation(store.answers, store.conversations, assistant.summarize,
+                                     settings.discord.moderator_role)
+        self.tutor = build_tutor(assistant.store, assistant.search, assistant.embedder.similarity)
         self._guild_settings: dict[str, tuple[float, GuildSettings]] = {}
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(AnswerButton, ResolveButton)
         for ext in EXTENSIONS:
             await self.load_extension(ext)
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
-        guild_id = self.settings.test_guild_id
+        guild_id = self.settings.discord.test_guild_id
         if guild_id:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -149,7 +156,7 @@ class RagcordBot(commands.Bot):
         cached = self._guild_settings.get(scope)
         if not fresh and cached is not None and time.monotonic() - cached[0] < SETTINGS_TTL:
             return cached[1]
-        gs = await self.assistant.store.get_guild_settings(scope)
+        gs = await self.assistant.store.guilds.get(scope)
         self._guild_settings[scope] = (time.monotonic(), gs)
         return gs
 
@@ -163,17 +170,17 @@ def build_bot(settings: Settings, assistant: Assistant, **options: Any) -> Ragco
 
 async def run_bot(settings: Settings) -> None:
     """Run until stopped. Configuration and login problems end with one line, no traceback."""
-    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+    if settings.discord.token is None or not settings.discord.token.get_secret_value().strip():
         raise SystemExit(
             "error: no Discord bot token — set DISCORD_TOKEN (or RAGCORD_DISCORD_TOKEN, "
-            "or discord_token in the config file)"
+            "or token in the [discord] table of the config file)"
         )
-    token = settings.discord_token.get_secret_value().strip()
+    token = settings.discord.token.get_secret_value().strip()
     from bot.core.assistant import Assistant  # noqa: PLC0415
 
     install_secret_filter(settings)  # the token and API keys never reach a log line
 
-    apply_endpoints(settings.discord_api_base, settings.discord_gateway)
+    apply_endpoints(settings.discord.api_base, settings.discord.gateway)
     assistant = await Assistant.create(settings)
     try:
         async with build_bot(settings, assistant) as bot:

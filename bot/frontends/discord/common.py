@@ -2,21 +2,20 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 
-if TYPE_CHECKING:
-    from bot.frontends.discord.client import RagcordBot
+from bot.frontends.discord.host import Host, host
 
 log = logging.getLogger("ragcord.discord")
 NONE = discord.AllowedMentions.none()
 
 
-def scope_for(bot: RagcordBot, guild_id: int | None) -> str:
+def scope_for(bot: Host, guild_id: int | None) -> str:
     """Guild messages use that guild's knowledge base; DMs use the configured DM scope."""
-    return f"guild:{guild_id}" if guild_id else bot.settings.dm_scope
+    return f"guild:{guild_id}" if guild_id else bot.settings.discord.dm_scope
 
 
 def _role_matches(member: discord.Member, wanted: str | None) -> bool:
@@ -33,9 +32,9 @@ async def is_admin(interaction: discord.Interaction[Any]) -> bool:
         return False
     if interaction.permissions.manage_guild or interaction.permissions.administrator:
         return True
-    bot: RagcordBot = interaction.client  # type: ignore[assignment]
-    gs = await bot.assistant.store.get_guild_settings(scope_for(bot, interaction.guild.id))
-    return _role_matches(member, gs.admin_role) or _role_matches(member, bot.settings.admin_role)
+    bot = host(interaction.client)
+    gs = await bot.assistant.store.guilds.get(scope_for(bot, interaction.guild.id))
+    return _role_matches(member, gs.admin_role) or _role_matches(member, bot.settings.discord.admin_role)
 
 
 async def is_moderator(interaction: discord.Interaction[Any]) -> bool:
@@ -45,9 +44,9 @@ async def is_moderator(interaction: discord.Interaction[Any]) -> bool:
         return False
     if interaction.permissions.manage_messages:
         return True
-    bot: RagcordBot = interaction.client  # type: ignore[assignment]
-    gs = await bot.assistant.store.get_guild_settings(scope_for(bot, interaction.guild.id))
-    if _role_matches(member, gs.mod_role) or _role_matches(member, bot.settings.moderator_role):
+    bot = host(interaction.client)
+    gs = await bot.assistant.store.guilds.get(scope_for(bot, interaction.guild.id))
+    if _role_matches(member, gs.mod_role) or _role_matches(member, bot.settings.discord.moderator_role):
         return True
     return await is_admin(interaction)
 

@@ -7,7 +7,7 @@ import io
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -15,10 +15,8 @@ from discord.ext import commands
 
 from bot.frontends.discord import render
 from bot.frontends.discord.common import NONE, NotAllowed, moderator_only, reply, scope_for
+from bot.frontends.discord.host import Host, host
 from bot.frontends.discord.views import Pager
-
-if TYPE_CHECKING:
-    from bot.frontends.discord.client import RagcordBot
 
 PAGE = 8
 EXPORT_MAX_ROWS = 100_000
@@ -50,7 +48,7 @@ def _short(text: str, n: int = 180) -> str:
 
 
 class Moderation(commands.Cog):
-    def __init__(self, bot: RagcordBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     # --- /logs ---------------------------------------------------------------------------------------
@@ -75,7 +73,7 @@ class Moderation(commands.Cog):
         store = self.bot.assistant.store
 
         async def fetch(page: int) -> tuple[discord.Embed, bool]:
-            rows = await store.logs(scope, limit=PAGE + 1, offset=page * PAGE, **filters)
+            rows = await store.conversations.logs(scope, limit=PAGE + 1, offset=page * PAGE, **filters)
             embed = discord.Embed(title=f"Logs — page {page + 1}", colour=discord.Colour.dark_grey())
             if not rows:
                 embed.description = "Nothing matches." if page == 0 else "No more entries."
@@ -113,7 +111,7 @@ class Moderation(commands.Cog):
         wanted = None if status == "all" else status
 
         async def fetch(page: int) -> tuple[discord.Embed, bool]:
-            rows = await store.list_flags(scope, status=wanted, limit=PAGE + 1, offset=page * PAGE)
+            rows = await store.answers.list_flags(scope, status=wanted, limit=PAGE + 1, offset=page * PAGE)
             embed = discord.Embed(title=f"Flags ({status}) — page {page + 1}", colour=discord.Colour.orange())
             if not rows:
                 embed.description = "No flags. 🎉" if page == 0 else "No more flags."
@@ -127,7 +125,7 @@ class Moderation(commands.Cog):
                     bits.append(f"resolved by <@{f.resolved_by}>" if f.resolved_by else f.status)
                 value = " · ".join(bits)
                 if f.answer_id:
-                    row = await store.get_answer(f.answer_id)
+                    row = await store.answers.get(f.answer_id)
                     if row is not None:
                         value += f"\nQ: {_short(row.question, 150)}\nA: {_short(row.text, 200)}"
                 if f.note:
@@ -147,7 +145,7 @@ class Moderation(commands.Cog):
     @moderator_only()
     async def flags_resolve(self, interaction: discord.Interaction[Any], flag: int) -> None:
         assert interaction.guild is not None
-        ok = await self.bot.assistant.store.resolve_flag(
+        ok = await self.bot.assistant.store.answers.resolve_flag(
             scope_for(self.bot, interaction.guild.id), flag, str(interaction.user.id)
         )
         await reply(interaction, f"Flag #{flag} resolved." if ok else f"No open flag #{flag} in this server.")
@@ -172,7 +170,7 @@ class Moderation(commands.Cog):
         scope = scope_for(self.bot, interaction.guild.id)
         rows: list[dict[str, Any]] = []
         while len(rows) < EXPORT_MAX_ROWS:
-            batch = await self.bot.assistant.store.logs(scope, limit=500, offset=len(rows), **window)
+            batch = await self.bot.assistant.store.conversations.logs(scope, limit=500, offset=len(rows), **window)
             rows += [dataclasses.asdict(r) for r in batch]
             if len(batch) < 500:
                 break
@@ -194,5 +192,5 @@ class Moderation(commands.Cog):
                                         allowed_mentions=NONE)
 
 
-async def setup(bot: RagcordBot) -> None:
-    await bot.add_cog(Moderation(bot))
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Moderation(host(bot)))

@@ -22,17 +22,19 @@ ZWSP = "\u200b"
 STREAM_CURSOR = " ▌"
 
 _MASS = re.compile(r"@(everyone|here)", re.IGNORECASE)
-_TARGETED = re.compile(r"<@([!&]?\d+)>")
+_TARGETED = re.compile(r"<([@#])([!&]?\d+)>")
 
 
 def neutralize(text: str) -> str:
-    """Make mentions inert: `@everyone`, `@here`, `<@id>`, `<@!id>`, `<@&id>` get a zero-width space.
+    """Make mentions inert: `@everyone`, `@here`, `<@id>`, `<@!id>`, `<@&id>`, `<#id>` get a zero-width space.
+
+    The one Discord mention neutraliser: the core's answer filter knows no platform syntax.
 
     AllowedMentions.none() already stops pings; this also keeps the text from *looking* like a
     live mention (and from pinging if a payload ever went out without allowed_mentions).
     """
     text = _MASS.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
-    return _TARGETED.sub(lambda m: f"<@{ZWSP}{m.group(1)}>", text)
+    return _TARGETED.sub(lambda m: f"<{m.group(1)}{ZWSP}{m.group(2)}>", text)
 
 
 # --- splitting -------------------------------------------------------------------------------------

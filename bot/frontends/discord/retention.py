@@ -2,26 +2,23 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 from discord.ext import commands, tasks
 
 from bot.frontends.discord.common import log
+from bot.frontends.discord.host import Host, host
 from bot.services.ops import prune
-
-if TYPE_CHECKING:
-    from bot.frontends.discord.client import RagcordBot
 
 PRUNE_EVERY_HOURS = 6.0
 
 
 class Retention(commands.Cog):
-    def __init__(self, bot: RagcordBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
         self.last: dict[str, int] = {}
 
     async def cog_load(self) -> None:
-        if self.bot.settings.retention_days > 0:
+        if self.bot.settings.retention.days > 0:
             self.prune_loop.start()
 
     async def cog_unload(self) -> None:
@@ -30,7 +27,7 @@ class Retention(commands.Cog):
     async def prune_now(self) -> dict[str, int]:
         """Delete what is older than the retention period (SQLite work runs in a thread)."""
         settings = self.bot.settings
-        self.last = await asyncio.to_thread(prune, settings.db_path, settings.retention_days)
+        self.last = await asyncio.to_thread(prune, settings.db_path, settings.retention.days)
         if any(self.last.values()):
             log.info("retention: deleted %s", ", ".join(f"{n} {t}" for t, n in self.last.items() if n))
         return self.last
@@ -43,5 +40,5 @@ class Retention(commands.Cog):
             log.exception("retention pruning failed")
 
 
-async def setup(bot: RagcordBot) -> None:
-    await bot.add_cog(Retention(bot))
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Retention(host(bot)))

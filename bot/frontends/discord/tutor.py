@@ -1,7 +1,7 @@
 """Tutoring: `/explain` (a grounded, cited explanation at a level), `/quiz` and `/progress`."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -9,18 +9,16 @@ from discord.ext import commands
 
 from bot.frontends.discord import render
 from bot.frontends.discord.common import NONE, NotAllowed, one_line, reply, scope_for
+from bot.frontends.discord.host import Host, SlashAsker, host
 from bot.frontends.discord.tutor_views import QuizSession, RetryView
-from bot.services.tutoring import QuizError
-
-if TYPE_CHECKING:
-    from bot.frontends.discord.client import RagcordBot
+from bot.services.tutoring import QuizCard, QuizError
 
 Level = Literal["beginner", "intermediate", "advanced"]
 Kind = Literal["mcq", "short", "mixed"]
 
 
 class Tutoring(commands.Cog):
-    def __init__(self, bot: RagcordBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     @app_commands.command(name="explain", description="Explain a topic from the course material")
@@ -29,10 +27,10 @@ class Tutoring(commands.Cog):
         self, interaction: discord.Interaction[Any], topic: app_commands.Range[str, 1, 300], level: Level = "beginner"
     ) -> None:
         ask = self.bot.get_cog("Ask")
-        if ask is None:
+        if not isinstance(ask, SlashAsker):
             raise NotAllowed("Answering is switched off on this bot.")
         # same path as /ask: rate limit, queue, streamed edits, sources and buttons
-        await ask.enqueue_interaction(interaction, topic, level=level)  # type: ignore[attr-defined]
+        await ask.enqueue_interaction(interaction, topic, level=level)
 
     @app_commands.command(name="quiz", description="Practice questions from the course material")
     @app_commands.describe(topic="what to practise", count="how many questions (1–10, default 3)",
@@ -45,13 +43,13 @@ class Tutoring(commands.Cog):
         await interaction.response.defer(thinking=True)
         scope = scope_for(self.bot, interaction.guild_id)
         try:
-            made = await self.bot.assistant.tutor.make_quiz(
+            made = await self.bot.tutor.make_quiz(
                 scope, topic, count=count, kind=kind, user=str(interaction.user.id)
             )
         except QuizError as exc:
             await interaction.edit_original_response(content=f"Sorry — {one_line(exc)}.", allowed_mentions=NONE)
             return
-        items = [{"id": q.id, "topic": q.question.topic or topic, **q.question.as_dict()} for q in made]
+        items = [QuizCard.made(q, topic) for q in made]
         session = QuizSession(interaction.user.id, scope, items, f"Quiz · {topic}")
         text, view = session.first()
         await interaction.edit_original_response(content=text, view=view, allowed_mentions=NONE)
@@ -60,7 +58,7 @@ class Tutoring(commands.Cog):
     async def progress(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         scope = scope_for(self.bot, interaction.guild_id)
-        p = await self.bot.assistant.tutor.progress(scope, str(interaction.user.id))
+        p = await self.bot.tutor.progress(scope, str(interaction.user.id))
         if not p.topics and not p.due:
             await reply(interaction, "No quiz answers yet — try `/quiz topic:`.")
             return
@@ -72,12 +70,12 @@ class Tutoring(commands.Cog):
             )
         embed.add_field(name="Weak topics", value=render.neutralize(", ".join(p.weak))[:1024] or "none 🎉",
                         inline=False)
-        due = "\n".join(f"• {render.neutralize(' '.join(d['question'].split()))[:150]}" for d in p.due[:10])
+        due = "\n".join(f"• {render.neutralize(' '.join(d.item.question.split()))[:150]}" for d in p.due[:10])
         embed.add_field(name=f"Due again ({len(p.due)})", value=due[:1024] or "nothing right now", inline=False)
-        view = RetryView(interaction.user.id, scope, p.due) if p.due else None
+        view = RetryView(interaction.user.id, scope, [QuizCard.due(d) for d in p.due]) if p.due else None
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NONE,
                                         **({"view": view} if view else {}))
 
 
-async def setup(bot: RagcordBot) -> None:
-    await bot.add_cog(Tutoring(bot))
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Tutoring(host(bot)))

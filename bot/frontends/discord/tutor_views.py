@@ -2,7 +2,7 @@
 
 A quiz is a `QuizSession` (its owner, scope and questions); each question is one message with a
 `QuestionView`: A–D buttons for multiple choice, an "Answer" button opening a modal for short
-answers. Only the owner may answer. Answering grades through the core's tutor, edits the
+answers. Only the owner may answer. Answering grades through the bot's tutor, edits the
 question message with the feedback (explanation and source) and posts the next question.
 Views live in memory (30 minutes): after a restart, `/progress` → "Retry due questions" resumes.
 """
@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.frontends.discord import render
 from bot.frontends.discord.common import NONE, one_line, reply
-from bot.services.tutoring import QuizError
-
-if TYPE_CHECKING:
-    from bot.frontends.discord.client import RagcordBot
+from bot.frontends.discord.host import host
+from bot.services.tutoring import QuizCard, QuizError
 
 log = logging.getLogger("ragcord.discord")
 LETTERS = "ABCD"
@@ -31,7 +29,7 @@ _VERDICT = {"correct": "✅", "partial": "🟡", "wrong": "❌"}
 class QuizSession:
     owner: int
     scope: str
-    items: list[dict[str, Any]]  # quiz items as the store returns them (id, kind, question, choices, ...)
+    items: list[QuizCard]
     title: str
     ephemeral: bool = False
     correct: int = 0
@@ -40,9 +38,9 @@ class QuizSession:
     def question_text(self, i: int) -> str:
         item = self.items[i]
         lines = [f"**{render.neutralize(self.title)} — question {i + 1}/{len(self.items)}**",
-                 render.neutralize(item["question"])]
-        if item["kind"] == "mcq":
-            lines += [f"**{LETTERS[n]}.** {render.neutralize(c)}" for n, c in enumerate(item["choices"][:4])]
+                 render.neutralize(item.question)]
+        if item.kind == "mcq":
+            lines += [f"**{LETTERS[n]}.** {render.neutralize(c)}" for n, c in enumerate(item.choices[:4])]
         else:
             lines.append("-# Press **Answer** to type your answer.")
         return "\n".join(lines)[:2000]
@@ -51,15 +49,15 @@ class QuizSession:
         return self.question_text(0), QuestionView(self, 0)
 
 
-def feedback_text(item: dict[str, Any], response: str, verdict: str, feedback: str) -> str:
+def feedback_text(item: QuizCard, response: str, verdict: str, feedback: str) -> str:
     lines = [
         f"{_VERDICT.get(verdict, '')} {render.neutralize(feedback)}",
         f"Your answer: {render.neutralize(' '.join(response.split())[:300]) or '(empty)'}",
     ]
-    if item.get("explanation"):
-        lines.append("> " + render.neutralize(" ".join(str(item["explanation"]).split())[:600]))
-    if item.get("source"):
-        lines.append(f"Source: {render.neutralize(str(item['source']))}")
+    if item.explanation:
+        lines.append("> " + render.neutralize(" ".join(item.explanation.split())[:600]))
+    if item.source:
+        lines.append(f"Source: {render.neutralize(item.source)}")
     return "\n".join(lines)
 
 
@@ -69,9 +67,9 @@ class QuestionView(discord.ui.View):
         self.session = session
         self.index = index
         self.item = session.items[index]
-        item_id = self.item["id"]
-        if self.item["kind"] == "mcq":
-            for n, _ in enumerate(self.item["choices"][:4]):
+        item_id = self.item.id
+        if self.item.kind == "mcq":
+            for n, _ in enumerate(self.item.choices[:4]):
                 button: discord.ui.Button[QuestionView] = discord.ui.Button(
                     label=LETTERS[n], style=discord.ButtonStyle.secondary, custom_id=f"rcq:{item_id}:{LETTERS[n]}"
                 )
@@ -103,10 +101,10 @@ class QuestionView(discord.ui.View):
             await reply(interaction, "You already answered this question.")
             return
         await interaction.response.defer()  # grading may embed the answer: acknowledge first
-        bot: RagcordBot = interaction.client  # type: ignore[assignment]
+        bot = host(interaction.client)
         session = self.session
         try:
-            result = await bot.assistant.tutor.submit(session.scope, str(session.owner), self.item["id"], response)
+            result = await bot.tutor.submit(session.scope, str(session.owner), self.item.id, response)
         except QuizError as exc:
             await reply(interaction, one_line(exc))
             return
@@ -114,8 +112,8 @@ class QuestionView(discord.ui.View):
         session.answered += 1
         session.correct += result.verdict == "correct"
         shown = response
-        if self.item["kind"] == "mcq" and len(response) == 1 and response in LETTERS[: len(self.item["choices"])]:
-            shown = f"{response}. {self.item['choices'][LETTERS.index(response)]}"
+        if self.item.kind == "mcq" and len(response) == 1 and response in LETTERS[: len(self.item.choices)]:
+            shown = f"{response}. {self.item.choices[LETTERS.index(response)]}"
         text = session.question_text(self.index) + "\n\n" + feedback_text(self.item, shown, result.verdict, result.feedback)
         await interaction.edit_original_response(content=text[:2000], view=None, allowed_mentions=NONE)
         nxt = self.index + 1
@@ -135,11 +133,11 @@ class QuestionView(discord.ui.View):
 class AnswerModal(discord.ui.Modal):
     def __init__(self, view: QuestionView) -> None:
         super().__init__(title=f"Question {view.index + 1}", timeout=QUIZ_TIMEOUT,
-                         custom_id=f"rcq:modal:{view.item['id']}")
+                         custom_id=f"rcq:modal:{view.item.id}")
         self.view = view
         self.text: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
             label="Your answer", style=discord.TextStyle.paragraph, max_length=500,
-            custom_id=f"rcq:text:{view.item['id']}",
+            custom_id=f"rcq:text:{view.item.id}",
         )
         self.add_item(self.text)
 
@@ -150,7 +148,7 @@ class AnswerModal(discord.ui.Modal):
 class RetryView(discord.ui.View):
     """Under `/progress`: quiz the caller again on the questions that are due."""
 
-    def __init__(self, owner: int, scope: str, due: list[dict[str, Any]]) -> None:
+    def __init__(self, owner: int, scope: str, due: list[QuizCard]) -> None:
         super().__init__(timeout=600)
         self.session = QuizSession(owner, scope, due, "Review", ephemeral=True)
         self.retry.label = f"Retry due questions ({len(due)})"

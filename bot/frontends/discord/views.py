@@ -1,7 +1,7 @@
-"""Buttons under every answer: Sources, 👍, 👎, Ask a human.
+"""Buttons under every answer (Sources, 👍, 👎, Ask a human) and a pager.
 
 Each button is a `DynamicItem` whose custom_id carries the answer id (`rc:<action>:<id>`), so
-the buttons keep working after a restart: the bot registers the item class once
+the buttons keep working after a restart: the Ask extension registers the item class once
 (`add_dynamic_items`) and rebuilds the button from the id on every click.
 """
 from __future__ import annotations
@@ -12,11 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.frontends.discord import render
-from bot.frontends.discord.common import NONE, is_moderator, reply, scope_for
+from bot.frontends.discord import escalate, render
+from bot.frontends.discord.common import NONE, reply, scope_for
+from bot.frontends.discord.host import Host, host
+from bot.services.escalation import ASKED, Case, StaffThread
+from bot.services.feedback import AnswerId, Origin, Vote
 
 if TYPE_CHECKING:
-    from bot.frontends.discord.client import RagcordBot
+    from bot.store import AnswerRow
+
 
 log = logging.getLogger("ragcord.discord")
 
@@ -48,18 +52,20 @@ class AnswerButton(
         return cls(match["action"], int(match["answer_id"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot: RagcordBot = interaction.client  # type: ignore[assignment]
-        store = bot.assistant.store
-        row = await store.get_answer(self.answer_id)
+        bot = host(interaction.client)
+        answer_id = AnswerId(self.answer_id)
         scope = scope_for(bot, interaction.guild_id)
         # re-check on every click: the answer must exist and belong to this server's knowledge base
-        if row is None or row.scope != scope:
+        row = await bot.feedback.answer(answer_id, scope)
+        if row is None:
             await reply(interaction, "That answer is no longer available.")
             return
-        user = str(interaction.user.id)
+        message = interaction.message
+        origin = Origin(scope, str(interaction.user.id), message_id=str(message.id) if message else None,
+                        channel=str(interaction.channel_id) if interaction.channel_id else None)
         if self.action == "src":
             cached = bot.recent_answers.get(self.answer_id)
-            citations = cached.citations if cached is not None else row.citations
+            citations: Any = cached.citations if cached is not None else row.citations
             if row.refused:
                 citations = cached.closest if cached is not None else row.closest
             embed = discord.Embed(
@@ -69,15 +75,10 @@ class AnswerButton(
             )
             await reply(interaction, embed=embed)
         elif self.action == "up":
-            await store.add_feedback(self.answer_id, user, 1)
+            await bot.feedback.vote(answer_id, Vote.UP, origin)
             await reply(interaction, "Thanks for the feedback!")
         elif self.action == "down":
-            await store.add_feedback(self.answer_id, user, -1)
-            await store.add_flag(
-                "downvote", scope, user=user, answer_id=self.answer_id,
-                message_id=str(interaction.message.id) if interaction.message else None,
-                channel=str(interaction.channel_id) if interaction.channel_id else None,
-            )
+            await bot.feedback.vote(answer_id, Vote.DOWN, origin)
             await reply(interaction, "Thanks — I've noted that this answer wasn't helpful.")
         elif self.action == "alt":
             embed = discord.Embed(
@@ -87,39 +88,24 @@ class AnswerButton(
             )
             await reply(interaction, embed=embed)
         else:
-            support = bot.get_cog("Support")
-            if support is not None:  # a private thread with staff (bot/discord/support.py)
-                await support.ask_human(interaction, scope, row)  # type: ignore[attr-defined]
-            else:
-                await self._escalate(bot, interaction, scope, row.question)
+            await self._ask_human(bot, interaction, origin, row)
 
-    async def _escalate(
-        self, bot: RagcordBot, interaction: discord.Interaction[Any], scope: str, question: str
+    async def _ask_human(
+        self, bot: Host, interaction: discord.Interaction[Any], origin: Origin, row: AnswerRow
     ) -> None:
+        """Flag the answer, then open a staff thread (or post to the moderators' channel)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        flag_id = await bot.feedback.report(AnswerId(row.id), origin)
         message = interaction.message
-        flag_id = await bot.assistant.store.add_flag(
-            "reported", scope, user=str(interaction.user.id), answer_id=self.answer_id,
-            message_id=str(message.id) if message else None,
-            channel=str(interaction.channel_id) if interaction.channel_id else None,
-            note="asked for a human",
-        )
-        posted = False
-        if interaction.guild is not None:
-            gs = await bot.assistant.store.get_guild_settings(scope)
-            channel = interaction.guild.get_channel(int(gs.mod_channel)) if gs.mod_channel else None
-            if isinstance(channel, discord.abc.Messageable):
-                jump = message.jump_url if message else ""
-                text = (
-                    f"🙋 **{render.neutralize(interaction.user.display_name)}** asked for a human "
-                    f"(flag #{flag_id}, answer #{self.answer_id}).\n"
-                    f"> {render.neutralize(' '.join(question.split())[:300])}\n{jump}"
-                )
-                try:
-                    await channel.send(text, allowed_mentions=NONE)
-                    posted = True
-                except discord.HTTPException:
-                    log.warning("could not post to the moderators' channel %s", gs.mod_channel)
-        tail = " A moderator has been notified." if posted else " A moderator will see it in /flags."
+        case = Case(origin.scope, flag_id, ASKED, row, origin.user, interaction.user.display_name,
+                    message.jump_url if message else None)
+        where = await escalate.open_case(bot, case, interaction.channel, interaction.user)
+        if where is None:
+            tail = " A moderator will see it in /flags."
+        elif isinstance(where, StaffThread):
+            tail = f" I've opened a private thread with staff: <#{where.thread_id}>. A moderator has been notified."
+        else:
+            tail = " A moderator has been notified."
         await reply(interaction, f"Got it — I've asked for a human to look at this.{tail}")
 
 
@@ -166,43 +152,3 @@ class Pager(discord.ui.View):
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         await self._show(interaction, self.page + 1)
-
-
-class ResolveButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"rc:resolve:(?P<flag_id>\d+)"
-):
-    """"Resolve" on an escalation (staff thread or moderators' channel): moderators close the flag."""
-
-    def __init__(self, flag_id: int) -> None:
-        super().__init__(discord.ui.Button(
-            label="Resolve", emoji="✅", style=discord.ButtonStyle.success, custom_id=f"rc:resolve:{flag_id}"
-        ))
-        self.flag_id = flag_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ResolveButton:
-        return cls(int(match["flag_id"]))
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if not await is_moderator(interaction):
-            await reply(interaction, "Only moderators (Manage Messages or the moderator role) can resolve this.")
-            return False
-        return True
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot: RagcordBot = interaction.client  # type: ignore[assignment]
-        scope = scope_for(bot, interaction.guild_id)
-        if not await bot.assistant.store.resolve_flag(scope, self.flag_id, str(interaction.user.id)):
-            await reply(interaction, f"Flag #{self.flag_id} is already resolved (or not from this server).")
-            return
-        content = interaction.message.content if interaction.message else ""
-        done = f"{content}\n✅ Resolved by <@{interaction.user.id}>."[-2000:]
-        await interaction.response.edit_message(content=done, view=None, allowed_mentions=NONE)
-
-
-def resolve_view(flag_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(ResolveButton(flag_id))
-    return view

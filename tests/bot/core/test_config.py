@@ -10,9 +10,9 @@ def test_toml_env_and_overrides_precedence(tmp_path: Path, monkeypatch: pytest.M
     cfg.write_text('threshold = 0.5\ngenerator = "extractive"\ntop_k = 3\n')
     monkeypatch.setenv("RAGCORD_TOP_K", "7")
     s = load_settings(cfg, data_dir=tmp_path / "d")
-    assert s.threshold == 0.5  # from the file
-    assert s.generator == "extractive"
-    assert s.top_k == 7  # environment beats the file
+    assert s.answering.threshold == 0.5  # from the file
+    assert s.generation.backend == "extractive"
+    assert s.answering.top_k == 7  # environment beats the file
     assert s.db_path == tmp_path / "d" / "ragcord.db"  # override beats both
 
 
@@ -20,12 +20,13 @@ def test_config_from_env_var_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     cfg = tmp_path / "c.toml"
     cfg.write_text("max_new_tokens = 64\n")
     monkeypatch.setenv("RAGCORD_CONFIG", str(cfg))
-    assert load_settings().max_new_tokens == 64
+    assert load_settings().generation.max_new_tokens == 64
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("threshold = 3\n", "invalid setting threshold"), ('generator = "gpt"\n', "invalid setting generator"),
+    [("threshold = 3\n", "invalid setting answering.threshold"),
+     ('generator = "gpt"\n', "invalid setting generation.backend"),
      ("threshold = = 1\n", "could not read config")],
 )
 def test_bad_config_is_one_line(tmp_path: Path, content: str, message: str) -> None:
@@ -46,4 +47,4 @@ def test_secrets_are_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAGCORD_DISCORD_TOKEN", "super-secret-token")
     s = load_settings()
     assert "super-secret-token" not in repr(s)
-    assert s.discord_token is not None and s.discord_token.get_secret_value() == "super-secret-token"
+    assert s.discord.token is not None and s.discord.token.get_secret_value() == "super-secret-token"

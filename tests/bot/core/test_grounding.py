@@ -1,4 +1,5 @@
-from bot.core.grounding import abstains, assess, cited_numbers, sentences, strip_citations
+from bot.core.grounding import abstains, assess, cited_numbers
+from model.textutil import split_sentences, strip_citations
 
 PASSAGES = [
     "Standard shipping takes 3 to 5 business days within the EU.",
@@ -12,7 +13,7 @@ def test_cited_numbers_in_order_and_bounded() -> None:
 
 def test_strip_citations_and_sentences() -> None:
     assert strip_citations("Ships in 3 days [1].") == "Ships in 3 days."
-    assert sentences("One thing. Two things! Three?") == ["One thing.", "Two things!", "Three?"]
+    assert split_sentences("One thing. Two things! Three?") == ["One thing.", "Two things!", "Three?"]
 
 
 def test_supported_answer_scores_higher_than_invented_one() -> None:

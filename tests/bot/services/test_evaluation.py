@@ -40,7 +40,8 @@ async def test_eval_reports_every_metric_and_indexes_the_whole_corpus(tmp_path: 
     assert out["retrieval"]["hybrid"]["recall@1"] == 1.0  # three easy questions, three documents
     answers = out["answers"]
     assert {"exact_match", "f1", "citation_accuracy", "refusal_recall", "answered_recall",
-            "baseline_refusal_recall"} <= set(answers)
+            "baseline_refusal_recall", "ece"} <= set(answers)
+    assert 0.0 <= answers["ece"] <= 1.0 and sum(b.count for b in report.calibration) >= 1
     assert 0.0 <= out["threshold"] <= 1.0 + 1e-9
     assert answers["citation_accuracy"] == 1.0  # every kept answer cites the passage with its answer
     assert "| hybrid |" in report.markdown()

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.tutoring import QuizError, Tutor, build_tutor
 from bot.store import Store
-from bot.services.tutoring import QuizError, Tutor
 from retrieval.types import Hit
 
 TEXTS = [
@@ -26,7 +26,7 @@ async def search(scope: str, query: str, k: int) -> list[Hit]:
 @pytest.fixture
 async def tutor(tmp_path: Path):
     store = await Store.open(tmp_path / "db.sqlite")
-    yield Tutor(store, search, None)
+    yield build_tutor(store, search, None)
     await store.close()
 
 
@@ -47,9 +47,9 @@ async def test_missed_questions_come_back_and_progress(tutor: Tutor) -> None:
     miss = next(c for c in quiz[1].question.choices if c != quiz[1].question.answer)
     await tutor.submit("course", "amy", quiz[1].id, miss, now=now)
     soon = await tutor.progress("course", "amy", now=now + timedelta(hours=1))
-    assert [d["id"] for d in soon.due] == [quiz[1].id]  # the missed one is due again first
+    assert [d.item.id for d in soon.due] == [quiz[1].id]  # the missed one is due again first
     later = await tutor.progress("course", "amy", now=now + timedelta(days=2))
-    assert {d["id"] for d in later.due} == {quiz[0].id, quiz[1].id}
+    assert {d.item.id for d in later.due} == {quiz[0].id, quiz[1].id}
     (topic,) = later.topics
     assert topic.attempts == 2 and topic.correct == 1 and topic.mean_score == 0.5
     assert later.weak == ["collections"]

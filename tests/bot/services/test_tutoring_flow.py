@@ -14,6 +14,7 @@ import pytest_asyncio
 from bot.core.assistant import Assistant
 from bot.core.config import load_settings
 from bot.core.types import FinalEvent, Question
+from bot.frontends.cli.quiz import tutor_of
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[3]
@@ -42,7 +43,7 @@ def as_query(question: str) -> str:
 async def test_generated_questions_are_answerable_from_their_source(course: Assistant) -> None:
     found = total = 0
     for topic in TOPICS:
-        for item in await course.tutor.make_quiz("course", topic, count=3, seed=1):
+        for item in await tutor_of(course).make_quiz("course", topic, count=3, seed=1):
             q = item.question
             hits = await course.search("course", as_query(q.question), 5)
             total += 1
@@ -57,10 +58,10 @@ async def test_generated_questions_are_answerable_from_their_source(course: Assi
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_quiz_answers_are_graded_and_progress_tracked(course: Assistant) -> None:
-    items = await course.tutor.make_quiz("course", "dictionaries", count=3, kind="mcq", user="ann", seed=2)
+    items = await tutor_of(course).make_quiz("course", "dictionaries", count=3, kind="mcq", user="ann", seed=2)
     for item in items:
-        assert (await course.tutor.submit("course", "ann", item.id, item.question.answer)).correct
-    progress = await course.tutor.progress("course", "ann")
+        assert (await tutor_of(course).submit("course", "ann", item.id, item.question.answer)).correct
+    progress = await tutor_of(course).progress("course", "ann")
     assert progress.topics[0].correct == len(items) and progress.weak == []
 
 
@@ -74,7 +75,7 @@ async def test_explanation_is_grounded_and_cited(course: Assistant) -> None:
 
 def test_quiz_cli_json(tmp_path: Path) -> None:
     env = {**os.environ, "RAGCORD_DATA_DIR": str(tmp_path), "RAGCORD_GENERATOR": "extractive"}
-    run = lambda *a: subprocess.run([sys.executable, "-m", "bot.frontends.cli.app", *a], capture_output=True, text=True,  # noqa: E731
+    run = lambda *a: subprocess.run([sys.executable, "-m", "bot.main", *a], capture_output=True, text=True,  # noqa: E731
                                     env=env, cwd=ROOT, timeout=240)
     assert run("ingest", str(COURSE), "--scope", "course").returncode == 0
     out = run("quiz", "--scope", "course", "--topic", "loops", "--count", "3", "--json")
@@ -82,7 +83,8 @@ def test_quiz_cli_json(tmp_path: Path) -> None:
     questions = json.loads(out.stdout)["questions"]
     assert 1 <= len(questions) <= 3
     for q in questions:
-        assert set(q) >= {"question", "kind", "choices", "answer", "explanation", "source", "chunk_id"}
+        assert set(q) >= {"question", "kind", "choices", "answer", "explanation", "title", "source", "chunk_id", "id"}
+        assert q["title"] and Path(q["source"]).is_file()  # named like `ask --json` citations: title, path
         assert q["kind"] in ("mcq", "short") and (q["kind"] == "short" or q["answer"] in q["choices"])
     empty = run("quiz", "--scope", "nothing-here", "--json")
     assert empty.returncode == 1 and "no course material" in empty.stderr

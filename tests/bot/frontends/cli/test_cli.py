@@ -16,7 +16,7 @@ def ragcord(data_dir: Path, *args: str, stdin: str | None = None, timeout: int =
     env = {**os.environ, "RAGCORD_DATA_DIR": str(data_dir), "RAGCORD_GENERATOR": "extractive", "COLUMNS": "200"}
     env.pop("RAGCORD_CONFIG", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot.frontends.cli.app", *args], capture_output=True, text=True, env=env,
+        [sys.executable, "-m", "bot.main", *args], capture_output=True, text=True, env=env,
         input=stdin, timeout=timeout, cwd=Path(__file__).resolve().parents[4],
     )
 
@@ -34,8 +34,9 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return root / "data", docs
 
 
-def test_ingest_twice_embeds_nothing_the_second_time(kb: tuple[Path, Path]) -> None:
-    data, docs = kb
+def test_ingest_twice_embeds_nothing_the_second_time(kb: tuple[Path, Path], tmp_path: Path) -> None:
+    _, docs = kb
+    data = tmp_path / "data"  # its own data dir: the module's one may already hold these docs
     first = ragcord(data, "ingest", str(docs), "--json")
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
@@ -108,7 +109,7 @@ def test_bad_config_and_help(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("threshold = 7\n")
     out = ragcord(tmp_path, "--config", str(bad), "docs", "list")
-    assert out.returncode == 2 and "invalid setting threshold" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 2 and "invalid setting answering.threshold" in out.stderr and "Traceback" not in out.stderr
     for args in (["--help"], ["ingest", "--help"], ["docs", "--help"], ["ask", "--help"], ["chat", "--help"]):
         assert ragcord(tmp_path, *args).returncode == 0
 

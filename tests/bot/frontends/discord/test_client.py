@@ -34,7 +34,7 @@ def test_endpoints_are_restored() -> None:
     with endpoints("http://127.0.0.1:1/api/v10/", "ws://127.0.0.1:1/gateway"):
         assert Route.BASE == "http://127.0.0.1:1/api/v10"
         assert str(DiscordWebSocket.DEFAULT_GATEWAY) == "ws://127.0.0.1:1/gateway"
-    assert (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY) == (base, gw)
+    assert (base, gw) == (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
 
 
 async def test_missing_token_is_one_clear_line(tmp_path) -> None:

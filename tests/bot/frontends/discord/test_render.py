@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 
+from bot.core.types import Answer, Citation
 from bot.frontends.discord import render
 from bot.frontends.discord.moderation import parse_when
 from bot.services.queue import FairQueue, QueueFull, RateLimiter
-from bot.core.types import Answer, Citation
 
 ZW = render.ZWSP
 
@@ -34,7 +34,7 @@ def answer(**kw: object) -> Answer:
     ("@EveryOne", f"@{ZW}EveryOne"),
     ("<@123> and <@!456>", f"<@{ZW}123> and <@{ZW}!456>"),
     ("<@&789>", f"<@{ZW}&789>"),
-    ("mail me at a@b.com, see <#123>", "mail me at a@b.com, see <#123>"),
+    ("mail me at a@b.com, see <#123>", f"mail me at a@b.com, see <#{ZW}123>"),
 ])
 def test_neutralize(raw: str, inert: str) -> None:
     assert render.neutralize(raw) == inert

@@ -1,0 +1,58 @@
+"""Turn the judged candidates into the `Answer` a front end shows: the best one with its citations,
+or a refusal with the closest sources when it is below the threshold."""
+from __future__ import annotations
+
+from bot.core.judge import Judged
+from bot.core.types import Answer, Candidate, Citation, Question
+from model.textutil import strip_citations
+from retrieval.types import Hit
+
+IDK = "I don't know — the documents I have do not answer that."
+
+
+def compose(
+    text: str,
+    hits: list[Hit],
+    best: Judged | None,
+    candidates: list[Judged],
+    threshold: float,
+    latency_ms: int,
+    error: str | None,
+) -> Answer:
+    closest = [citation(i + 1, h) for i, h in enumerate(hits[:3])]
+    ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
+    cands = [
+        Candidate(c.generation.text, round(c.confidence, 4), round(c.support.score, 4),
+                  c.generation.mean_logprob, c.generation.backend)
+        for c in ranked
+    ]
+    if best is None or best.confidence < threshold:
+        return Answer(
+            question=text, text=IDK, citations=[], confidence=best.confidence if best else 0.0,
+            refused=True, backend=best.generation.backend if best else "none",
+            latency_ms=latency_ms, closest=closest, candidates=cands, error=error,
+        )
+    cited = [n for n in best.support.cited if 1 <= n <= len(hits)]
+    citations = [citation(n, hits[n - 1]) for n in cited]
+    body = best.generation.text.strip()
+    if not any(f"[{n}]" in body for n in cited) and cited:
+        body = f"{strip_citations(body)} " + "".join(f"[{n}]" for n in cited)
+    return Answer(
+        question=text, text=body, citations=citations, confidence=best.confidence,
+        refused=False, backend=best.generation.backend, latency_ms=latency_ms, closest=closest,
+        candidates=cands, error=error,
+    )
+
+
+def error_answer(question: Question, problem: str, latency_ms: int) -> Answer:
+    return Answer(
+        question=question.text[:200], text=problem, citations=[], confidence=0.0, refused=True,
+        backend="none", latency_ms=latency_ms, error=problem,
+    )
+
+
+def citation(n: int, hit: Hit) -> Citation:
+    return Citation(
+        n=n, chunk_id=hit.chunk_id, document_id=hit.document_id, title=hit.title,
+        source=hit.source, page=hit.page, heading=hit.heading, text=hit.text,
+    )

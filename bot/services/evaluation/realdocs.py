@@ -1,0 +1,219 @@
+"""Real-documents sets: `docs/` (HTML, markdown, PDF ...) and `questions.jsonl` with gold phrases.
+
+A row is {"id", "question", "gold": [phrase, ...], "doc": file name, "answerable": bool}. An answer
+is correct when it is not refused, states a gold phrase and cites the gold document. A folder
+whose sub-folders are such sets is evaluated as one set over all their documents.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.core.assistant import Assistant
+from bot.core.config import Settings
+from bot.core.types import Question
+from bot.services.evaluation.dataset import EvalError, read_jsonl
+from bot.services.evaluation.metrics import (
+    CalibrationBin,
+    expected_calibration_error,
+    has_gold,
+    normalize_phrase,
+    reliability_bins,
+)
+from retrieval.config import INDEX_FORMAT
+from retrieval.loaders import iter_sources, load
+
+SCOPE = "eval"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RealQuestion:
+    id: str
+    question: str
+    gold: tuple[str, ...]
+    doc: str | None
+    answerable: bool
+
+
+@dataclass(frozen=True)
+class RealDocsSet:
+    name: str
+    docs: tuple[Path, ...]
+    questions: tuple[RealQuestion, ...]
+
+    def fingerprint(self) -> str:
+        """Of the documents' names and bytes and of what ingest writes (INDEX_FORMAT)."""
+        h = hashlib.sha256(f"index-format-{INDEX_FORMAT}".encode())
+        for path in sorted(self.docs, key=lambda p: p.name):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+        return h.hexdigest()[:12]
+
+
+def is_realdocs(folder: Path) -> bool:
+    """A set itself (questions.jsonl + docs/) or a folder of such sets."""
+    return _is_one(folder) or any(_is_one(sub) for sub in _subfolders(folder))
+
+
+def _is_one(folder: Path) -> bool:
+    return (folder / "questions.jsonl").is_file() and (folder / "docs").is_dir()
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def _question(row: dict[str, Any], where: str) -> RealQuestion:
+    try:
+        answerable = bool(row.get("answerable", True))
+        gold = tuple(str(g) for g in row.get("gold") or ())
+        if answerable and (not gold or not row.get("doc")):
+            raise EvalError(f"{where}: answerable question {row.get('id')} needs gold phrases and a doc")
+        return RealQuestion(str(row["id"]), str(row["question"]), gold, row.get("doc"), answerable)
+    except KeyError as exc:
+        raise EvalError(f"{where}: a question lacks {exc.args[0]!r}") from None
+
+
+def load_realdocs(folder: Path, limit: int | None = None) -> RealDocsSet:
+    sets = [folder] if _is_one(folder) else [sub for sub in _subfolders(folder) if _is_one(sub)]
+    if not sets:
+        raise EvalError(f"{folder} is not a real-documents set (needs questions.jsonl and docs/)")
+    docs: list[Path] = []
+    questions: list[RealQuestion] = []
+    for one in sets:
+        docs += [Path(p) for p in iter_sources([one / "docs"])]
+        where = f"{one.name}/questions.jsonl"
+        questions += [_question(row, where) for row in read_jsonl(one / "questions.jsonl")]
+    names = [p.name for p in docs]
+    if len(set(names)) != len(names):
+        raise EvalError(f"{folder}: two documents share a file name; citations are matched by name")
+    unknown = sorted({q.doc for q in questions if q.doc and q.doc not in names})
+    if unknown:
+        raise EvalError(f"{folder}: questions name documents not in docs/: {', '.join(unknown)}")
+    if limit:
+        questions = questions[:limit]
+    if not docs or not questions:
+        raise EvalError(f"{folder} has no documents or no questions")
+    return RealDocsSet(folder.name, tuple(docs), tuple(questions))
+
+
+def missing_gold(data: RealDocsSet) -> list[str]:
+    """'<id>: <phrase>' for each gold phrase not found in its document's extracted text."""
+    texts = {p.name: normalize_phrase("\n".join(s.text for s in load(p).sections)) for p in data.docs}
+    return [f"{q.id}: {g}" for q in data.questions if q.doc for g in q.gold
+            if normalize_phrase(g) not in texts[q.doc]]
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """One question's outcome, as written to the --details file."""
+
+    id: str
+    question: str
+    answer: str
+    confidence: float
+    refused: bool
+    answerable: bool
+    gold_doc: str | None
+    cited_docs: tuple[str, ...]
+    states_gold: bool  # the shown answer contains a gold phrase
+    correct: bool  # answered, states a gold phrase and cites the gold document
+
+
+def judge(q: RealQuestion, answer: str, refused: bool, confidence: float, cited: Sequence[str]) -> QuestionResult:
+    states = not refused and q.answerable and has_gold(answer, q.gold)
+    correct = states and q.doc in cited
+    return QuestionResult(q.id, q.question, answer, confidence, refused, q.answerable, q.doc, tuple(cited),
+                          states, correct)
+
+
+@dataclass
+class RealDocsReport:
+    dataset: str
+    threshold: float
+    questions: int = 0
+    answerable: int = 0
+    out_of_scope: int = 0
+    rates: dict[str, float] = field(default_factory=dict)
+    ece: float = 0.0
+    calibration: list[CalibrationBin] = field(default_factory=list)
+    details: list[QuestionResult] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "questions": self.questions, "answerable": self.answerable,
+                "out_of_scope": self.out_of_scope, "threshold": self.threshold, **self.rates, "ece": self.ece}
+
+    def markdown(self) -> str:
+        lines = [f"### {self.dataset} ({self.answerable} answerable, {self.out_of_scope} out of scope)", "",
+                 "| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {v:.3f} |" for k, v in self.rates.items()]
+        lines += [f"| ece (10 bins, answered) | {self.ece:.3f} |", "", f"Threshold: {self.threshold:.3f}"]
+        return "\n".join(lines)
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def summarize(name: str, results: Sequence[QuestionResult], threshold: float) -> RealDocsReport:
+    """Rates over answerable questions, out-of-scope ones and shown answers; ECE over shown answers."""
+    ans = [r for r in results if r.answerable]
+    oos = [r for r in results if not r.answerable]
+    shown = [r for r in results if not r.refused]
+    wrong_confident = [r for r in shown if not r.correct and r.confidence >= threshold]
+    rates = {
+        "correct_with_citation": _rate(sum(r.correct for r in ans), len(ans)),
+        "correct_without_citation": _rate(sum(r.states_gold and not r.correct for r in ans), len(ans)),
+        "refused_when_answerable": _rate(sum(r.refused for r in ans), len(ans)),
+        "out_of_scope_refused": _rate(sum(r.refused for r in oos), len(oos)),
+        "wrong_and_confident": _rate(len(wrong_confident), len(shown)),
+        "answered": _rate(len(shown), len(results)),
+    }
+    confidences, correct = [r.confidence for r in shown], [r.correct for r in shown]
+    return RealDocsReport(
+        name, threshold, len(results), len(ans), len(oos), rates,
+        round(expected_calibration_error(confidences, correct), 4), reliability_bins(confidences, correct),
+        list(results),
+    )
+
+
+def details_jsonl(report: RealDocsReport) -> str:
+    """One JSON line per question, for --details."""
+    return "".join(json.dumps({**asdict(r), "cited_docs": list(r.cited_docs)}) + "\n" for r in report.details)
+
+
+def _ingest(assistant: Assistant, data: RealDocsSet) -> None:
+    kb = assistant.kbs.get(SCOPE)
+    have = {Path(d.source).name for d in kb.list_documents()}
+    todo = [p for p in data.docs if p.name not in have]
+    if todo:
+        report = kb.ingest(todo)
+        if report.errors:
+            raise EvalError(f"could not index {report.errors[0]['source']}: {report.errors[0]['error']}")
+
+
+async def run_realdocs(
+    settings: Settings, folder: Path, *, limit: int | None = None, progress: Progress | None = None,
+) -> RealDocsReport:
+    data = load_realdocs(folder, limit)
+    cache = settings.data_dir / "eval" / f"{data.name}-{data.fingerprint()}"
+    settings = settings.updated(**{"data_dir": cache, "limits.max_documents": 0})
+    assistant = await Assistant.create(settings)
+    try:
+        await asyncio.to_thread(_ingest, assistant, data)
+        results = []
+        for i, q in enumerate(data.questions, 1):
+            answer = await assistant.answer(Question(q.question, user="eval", scope=SCOPE))
+            cited = [Path(c.source).name for c in answer.citations]
+            results.append(judge(q, answer.text, answer.refused, answer.confidence, cited))
+            if progress:
+                progress("answers", i, len(data.questions))
+        return summarize(data.name, results, settings.answering.threshold)
+    finally:
+        await assistant.aclose()

@@ -1,0 +1,1 @@
+"""One module per family of formats; each parser maps (bytes, fallback title, limits) to (title, sections)."""

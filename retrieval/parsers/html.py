@@ -1,0 +1,111 @@
+"""HTML: main text by trafilatura (BeautifulSoup as the fallback), menus and banners dropped."""
+from __future__ import annotations
+
+import re
+
+from ..config import Limits
+from ..errors import IngestError
+from ..types import Section
+from .text import FENCE, SectionBuilder, split_markdown
+
+_BOILERPLATE_TAGS = ("nav", "header", "footer", "script", "style", "aside", "noscript", "form", "template", "svg")
+
+
+def parse_html(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, list[Section]]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode_html(data), "html.parser")
+    title = _html_title(soup) or fallback_title
+    _drop_boilerplate(soup)
+    sections: list[Section] = []
+    try:
+        import trafilatura
+
+        extracted = trafilatura.extract(
+            str(soup), output_format="markdown", include_tables=True, include_comments=False, favor_recall=True
+        )
+    except Exception:  # trafilatura is best effort; BeautifulSoup below is the fallback
+        extracted = None
+    if extracted and extracted.strip():
+        _, sections = split_markdown(_tidy_extracted(extracted))
+    if not sections:
+        sections = _html_sections_bs4(soup)
+    return title, sections
+
+
+def _tidy_extracted(markdown: str) -> str:
+    """Undo source-code line wrapping and bold markers that trafilatura carries over
+    (code fences are left exactly as they are)."""
+    out: list[str] = []
+    in_fence = False
+    for line in markdown.split("\n"):
+        if FENCE.match(line):
+            in_fence = not in_fence
+            out.append(line)
+        elif in_fence:
+            out.append(line)
+        elif out and line[:1] in (" ", "\t") and line.strip() and out[-1].strip() and not FENCE.match(out[-1]):
+            out[-1] = _BOLD.sub(r"\2", out[-1].rstrip() + " " + line.strip())  # indented: same paragraph
+        else:
+            out.append(_BOLD.sub(r"\2", line))
+    return "\n".join(out)
+
+
+_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+
+
+def _decode_html(data: bytes) -> str:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError("not an HTML file (binary data)")
+    for encoding in ("utf-8", "utf-8-sig"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _html_title(soup) -> str | None:  # noqa: ANN001 - bs4 types are loose
+    """<title>, or the page's h1 when <title> is that h1 plus a site name ("Page | Site")."""
+    texts = [" ".join(n.get_text(" ").split()) if n is not None else "" for n in (soup.title, soup.find("h1"))]
+    title, h1 = texts
+    if title and h1 and title != h1 and title.startswith(h1):
+        return h1
+    return title or h1 or None
+
+
+def _drop_boilerplate(soup) -> None:  # noqa: ANN001
+    """Remove menus, banners, sidebars and scripts (a header/footer inside an article stays)."""
+    for tag in soup.find_all(_BOILERPLATE_TAGS):
+        if tag.decomposed:
+            continue
+        if tag.name in ("header", "footer") and tag.find_parent(("article", "main")) is not None:
+            continue
+        tag.decompose()
+
+
+def _html_sections_bs4(soup) -> list[Section]:  # noqa: ANN001
+    _drop_boilerplate(soup)
+    body = soup.body or soup
+    built = SectionBuilder()
+
+    blocks = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "tr", "dt", "dd")
+    for node in body.find_all(blocks):
+        if node.find_parent(blocks) is not None and node.name not in ("tr",):
+            continue  # nested block: its text is already in the parent
+        if node.name == "tr":
+            text = " | ".join(" ".join(c.get_text(" ").split()) for c in node.find_all(["td", "th"]))
+        else:
+            text = " ".join(node.get_text(" ").split())
+        if not text:
+            continue
+        if node.name.startswith("h") and len(node.name) == 2:
+            built.start(text)
+        else:
+            built.add(text)
+    sections = built.finish()
+    if not sections:  # no block structure at all: take the visible text
+        text = "\n".join(line.strip() for line in body.get_text("\n").split("\n") if line.strip())
+        if text:
+            sections.append(Section(text=text))
+    return sections

@@ -1,0 +1,104 @@
+import threading
+
+import pytest
+
+from model.textutil import (
+    STOPWORDS,
+    content_terms,
+    content_words,
+    split_sentences,
+    stem,
+    stem_words,
+    strip_citations,
+    truncate,
+    words,
+)
+
+
+def test_words_keep_inner_apostrophes_and_unicode() -> None:
+    assert words("Don’t panic: café_au_lait 3.5") == ["don't", "panic", "café", "au", "lait", "3", "5"]
+
+
+def test_one_stop_word_list_covers_both_former_lists() -> None:
+    assert {"the", "his", "her", "yes", "off", "please", "tell", "got"} <= STOPWORDS
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Use e.g. this. Then that! And 3 more?", ["Use e.g. this.", "Then that!", "And 3 more?"]),
+    ("Ask Dr. Smith. He knows.", ["Ask Dr. Smith.", "He knows."]),
+    ("Prices vs. costs etc. Are different.", ["Prices vs. costs etc. Are different."]),
+    ("Version 3.5 is out. It works.", ["Version 3.5 is out.", "It works."]),
+    ('He said "stop." Then left.', ['He said "stop."', "Then left."]),
+    ("Wait… Then go.", ["Wait…", "Then go."]),
+])
+def test_sentence_split(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_soft_line_breaks_join_but_blocks_do_not() -> None:
+    text = "## Returns\nItems can be returned\nwithin 30 days.\n- one item\n- two items\n\nNext paragraph"
+    assert split_sentences(text) == [
+        "## Returns", "Items can be returned within 30 days.", "- one item", "- two items", "Next paragraph",
+    ]
+
+
+def test_split_drops_pieces_without_letters_or_digits() -> None:
+    assert split_sentences("Fine.\n\n---\n\n…") == ["Fine."]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ships in 3 days [1].", "Ships in 3 days."),
+    ("Ships in 3 days [1, 2].", "Ships in 3 days."),
+    ("Ships in 3 days [1][2].", "Ships in 3 days."),
+    ("Ships [1,2] [3] fast.", "Ships fast."),
+    ("Founded in [2024].", "Founded in [2024]."),
+    ("A list [a] stays.", "A list [a] stays."),
+])
+def test_strip_citations(text: str, expected: str) -> None:
+    assert strip_citations(text) == expected
+
+
+def test_stemming_is_snowball_via_pystemmer() -> None:
+    import Stemmer
+
+    snowball = Stemmer.Stemmer("english")
+    sample = ["refunds", "refunded", "shipping", "generously", "happiness", "countries"]
+    assert stem_words(sample) == snowball.stemWords(sample)
+    assert stem("Refunds") == "refund"
+
+
+def test_stemmer_per_thread() -> None:
+    seen: list[list[str]] = []
+    t = threading.Thread(target=lambda: seen.append(stem_words(["refunding", "days"])))
+    t.start()
+    t.join()
+    assert seen == [["refund", "day"]]
+
+
+def test_content_terms_drop_stop_words_and_single_letters_but_keep_digits() -> None:
+    assert content_terms("The refunds are issued in 3 days, x") == ["refund", "issu", "3", "day"]
+    assert content_words("refund refunds refunded") == frozenset({"refund"})
+
+
+def test_truncate_keeps_short_text_whole() -> None:
+    assert truncate("  Short text.  ", 40) == "Short text."
+
+
+def test_truncate_prefers_a_sentence_boundary() -> None:
+    text = "One sentence here. Another sentence follows it. And a third one that is long."
+    assert truncate(text, 60) == "One sentence here. Another sentence follows it."
+
+
+def test_truncate_skips_an_abbreviation_as_boundary() -> None:
+    assert truncate("Call Dr. Smith about refunds today please.", 30) == "Call Dr. Smith about refunds…"
+
+
+def test_truncate_falls_back_to_a_word_boundary_then_a_hard_cut() -> None:
+    assert truncate("alpha beta gamma delta epsilon", 20) == "alpha beta gamma…"
+    assert truncate("x" * 50, 10) == "x" * 9 + "…"
+    assert all(len(truncate("word " * 40, n)) <= n for n in range(1, 60))
+
+
+def test_code_lines_are_never_joined_into_prose() -> None:
+    text = '```python\nprint("Hello")\nx = 1\n```\nThe `print()` function writes.'
+    assert split_sentences(text) == ['```python', 'print("Hello")', "x = 1", "The `print()` function writes."]

@@ -50,6 +50,7 @@ class ModelSpec:
     encoder_decoder: bool
     decoder_start_id: int | None
     takes_position_ids: bool
+    cache_arg: str = "past_key_values"  # transformers ≥ 5.2x names it `cache` (the old name warns)
 
     @classmethod
     def of(cls, model: Any, tokenizer: Any) -> ModelSpec:
@@ -71,6 +72,7 @@ class ModelSpec:
             model=model, tokenizer=tokenizer, device=next(model.parameters()).device,
             eos_ids=frozenset(eos), pad_id=int(pad), encoder_decoder=enc_dec,
             decoder_start_id=start, takes_position_ids="position_ids" in params,
+            cache_arg="cache" if "cache" in params else "past_key_values",
         )
 
 
@@ -161,15 +163,16 @@ def _causal_steps(spec: ModelSpec, rows: Sequence[Row]):
     if _keeps_last_logits(spec.model):
         kwargs["logits_to_keep"] = 1  # prefill needs only the last position's logits
     out = spec.model(input_ids=ids, attention_mask=mask, use_cache=True, **kwargs)
-    past = out.past_key_values
+    past = _cache_of(out)
     while True:
         nxt = yield out.logits[:, -1, :]
         step = torch.tensor(nxt, dtype=torch.long, device=spec.device).unsqueeze(1)
         mask = torch.cat([mask, torch.ones_like(step)], dim=1)
         pos = pos[:, -1:] + 1
         kwargs = {"position_ids": pos} if spec.takes_position_ids else {}
-        out = spec.model(input_ids=step, attention_mask=mask, past_key_values=past, use_cache=True, **kwargs)
-        past = out.past_key_values
+        kwargs[spec.cache_arg] = past
+        out = spec.model(input_ids=step, attention_mask=mask, use_cache=True, **kwargs)
+        past = _cache_of(out)
 
 
 def _encoder_decoder_steps(spec: ModelSpec, rows: Sequence[Row]):
@@ -183,12 +186,18 @@ def _encoder_decoder_steps(spec: ModelSpec, rows: Sequence[Row]):
     encoded = spec.model.get_encoder()(input_ids=ids, attention_mask=mask)
     dec = torch.full((len(rows), 1), int(spec.decoder_start_id), dtype=torch.long, device=spec.device)
     out = spec.model(encoder_outputs=encoded, attention_mask=mask, decoder_input_ids=dec, use_cache=True)
-    past = out.past_key_values
+    past = _cache_of(out)
     while True:
         nxt = yield out.logits[:, -1, :]
         dec = torch.tensor(nxt, dtype=torch.long, device=spec.device).unsqueeze(1)
         out = spec.model(
-            encoder_outputs=encoded, attention_mask=mask, decoder_input_ids=dec,
-            past_key_values=past, use_cache=True,
+            encoder_outputs=encoded, attention_mask=mask, decoder_input_ids=dec, use_cache=True,
+            **{spec.cache_arg: past},
         )
-        past = out.past_key_values
+        past = _cache_of(out)
+
+
+def _cache_of(out: Any) -> Any:
+    """The KV cache a forward pass returned, under its new name (`cache`) or its old one."""
+    cache = out.get("cache") if hasattr(out, "get") else None
+    return cache if cache is not None else out.past_key_values

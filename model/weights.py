@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import functools
 import logging
 import os
 import shutil
@@ -115,6 +116,25 @@ def convert_gguf(gguf: Path, target: Path) -> tuple[Any, Any]:
 
 def load_weights(model: str | os.PathLike[str], cache_dir: Path | None) -> tuple[Any, Any]:
     """(model, tokenizer) on CPU in the checkpoint's dtype. GGUF goes through the cache."""
+    from transformers.utils import logging as hf_logging
+
+    # transformers draws progress bars on stderr while it converts and loads; a user sees none.
+    # Its GGUF reader calls plain tqdm, which no setting turns off, so it gets a silent one here.
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    bar = gguf_utils.tqdm
+    gguf_utils.tqdm = functools.partial(bar, disable=True)
+    try:
+        return _load_weights(model, cache_dir)
+    finally:
+        gguf_utils.tqdm = bar
+        if shown:
+            hf_logging.enable_progress_bar()
+
+
+def _load_weights(model: str | os.PathLike[str], cache_dir: Path | None) -> tuple[Any, Any]:
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
     path = Path(model).expanduser()

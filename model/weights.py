@@ -6,10 +6,10 @@ SmolLM2-135M), so the first load converts it once to a safetensors folder under
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
-import functools
 import logging
 import os
 import shutil
@@ -116,11 +116,10 @@ def convert_gguf(gguf: Path, target: Path) -> tuple[Any, Any]:
 
 def load_weights(model: str | os.PathLike[str], cache_dir: Path | None) -> tuple[Any, Any]:
     """(model, tokenizer) on CPU in the checkpoint's dtype. GGUF goes through the cache."""
-    from transformers.utils import logging as hf_logging
-
     # transformers draws progress bars on stderr while it converts and loads; a user sees none.
     # Its GGUF reader calls plain tqdm, which no setting turns off, so it gets a silent one here.
     from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    from transformers.utils import logging as hf_logging
 
     shown = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()

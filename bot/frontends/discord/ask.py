@@ -51,8 +51,10 @@ class Ask(commands.Cog):
     async def cog_load(self) -> None:
         n = self.bot.settings.queue.answer_workers
         self.workers = [asyncio.create_task(self._worker(i), name=f"ragcord-answer-{i}") for i in range(n)]
+        self.bot.asker = self
 
     async def cog_unload(self) -> None:
+        self.bot.asker = None
         for task in self.workers:
             task.cancel()
         await asyncio.gather(*self.workers, return_exceptions=True)

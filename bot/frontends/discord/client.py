@@ -20,7 +20,7 @@ from discord.http import Route
 
 from bot.core.safety import install_secret_filter, redact, secret_values
 from bot.frontends.discord.common import NotAllowed, log, one_line, reply
-from bot.frontends.discord.host import LRU
+from bot.frontends.discord.host import LRU, SlashAsker
 from bot.services.escalation import Escalation
 from bot.services.feedback import Feedback
 from bot.services.tutoring import build_tutor
@@ -122,6 +122,7 @@ class RagcordBot(commands.Bot):
         self.settings = settings
         self.assistant = assistant
         self.recent_answers: LRU[int, Answer] = LRU(2048)  # answer id -> Answer (passages for "Sources")
+        self.asker: SlashAsker | None = None  # the Ask cog, once loaded: /explain answers through it
         store = assistant.store
         self.feedback = Feedback(store.answers)
         self.escalation = Escalation(store.answers, store.conversations, assistant.summarize,

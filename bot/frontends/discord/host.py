@@ -43,13 +43,12 @@ class Host(Protocol):
     escalation: Escalation
     tutor: Tutor
     recent_answers: LRU[int, Answer]
+    asker: SlashAsker | None
 
     @property
     def user(self) -> discord.ClientUser | None: ...
 
     def get_channel(self, id: int, /) -> Any: ...
-
-    def get_cog(self, name: str, /) -> Any: ...
 
     async def guild_settings(self, scope: str, fresh: bool = False) -> GuildSettings: ...
 

@@ -9,7 +9,7 @@ from discord.ext import commands
 
 from bot.frontends.discord import render
 from bot.frontends.discord.common import NONE, NotAllowed, one_line, reply, scope_for
-from bot.frontends.discord.host import Host, SlashAsker, host
+from bot.frontends.discord.host import Host, host
 from bot.frontends.discord.tutor_views import QuizSession, RetryView
 from bot.services.tutoring import QuizCard, QuizError
 
@@ -26,8 +26,8 @@ class Tutoring(commands.Cog):
     async def explain(
         self, interaction: discord.Interaction[Any], topic: app_commands.Range[str, 1, 300], level: Level = "beginner"
     ) -> None:
-        ask = self.bot.get_cog("Ask")
-        if not isinstance(ask, SlashAsker):
+        ask = self.bot.asker
+        if ask is None:
             raise NotAllowed("Answering is switched off on this bot.")
         # same path as /ask: rate limit, queue, streamed edits, sources and buttons
         await ask.enqueue_interaction(interaction, topic, level=level)

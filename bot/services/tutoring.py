@@ -9,12 +9,16 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from bot.services.grading import Grade, Similarity, grade
 from bot.services.quizgen import QuizQuestion, SourcePassage, generate_quiz
 from bot.store import DueReviewRow, QuizItemDraft, Store
 from bot.store.interfaces import Tutoring
 from retrieval.types import Hit
+
+if TYPE_CHECKING:
+    from bot.core.assistant import Assistant
 
 Search = Callable[[str, str, int], Awaitable[list[Hit]]]
 # seconds until a question is due again, by box (0 = just missed)
@@ -156,3 +160,8 @@ class Tutor:
 def build_tutor(store: Store, search: Search, similarity: Similarity | None) -> Tutor:
     """The tutor the front ends share, over the store's tutoring repository."""
     return Tutor(store.tutoring, search, similarity)
+
+
+def tutor_for(assistant: Assistant) -> Tutor:
+    """The tutor over an assistant's store, search and embedder (what every front end wires)."""
+    return build_tutor(assistant.store, assistant.search, assistant.embedder.similarity)

@@ -237,8 +237,8 @@ def quiz(
     as_json: JsonOpt = False,
 ) -> None:
     """Practice questions from the material: interactive, or --json for scripts."""
-    from bot.frontends.cli.quiz import console_reader, run_quiz, tutor_of
-    from bot.services.tutoring import QuizError
+    from bot.frontends.cli.quiz import console_reader, run_quiz
+    from bot.services.tutoring import QuizError, tutor_for
 
     settings: Settings = ctx.obj
 
@@ -247,7 +247,7 @@ def quiz(
             await run_quiz(assistant, scope, user, topic, count, kind, out, console_reader(out))
             return None
         try:
-            items = await tutor_of(assistant).make_quiz(scope, topic, count=count, kind=kind, user=user)
+            items = await tutor_for(assistant).make_quiz(scope, topic, count=count, kind=kind, user=user)
         except QuizError as exc:
             raise Failure(str(exc)) from None
         chunks = await asyncio.to_thread(assistant.kbs.get(scope).get_chunks, [i.question.chunk_id for i in items])

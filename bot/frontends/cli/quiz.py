@@ -9,14 +9,9 @@ from rich.console import Console
 from bot.core.assistant import Assistant
 from bot.core.types import Question
 from bot.frontends.cli.render import stream_answer
-from bot.services.tutoring import QuizError, StoredQuestion, Tutor, build_tutor
+from bot.services.tutoring import QuizError, StoredQuestion, tutor_for
 
 ReadLine = Callable[[str], Awaitable[str]]
-
-
-def tutor_of(assistant: Assistant) -> Tutor:
-    """The terminal's tutor, over the assistant's store, search and similarity."""
-    return build_tutor(assistant.store, assistant.search, assistant.embedder.similarity)
 
 
 def show_question(console: Console, n: int, item: StoredQuestion) -> None:
@@ -31,7 +26,7 @@ async def run_quiz(
     console: Console, read_line: ReadLine,
 ) -> None:
     try:
-        tutor = tutor_of(assistant)
+        tutor = tutor_for(assistant)
         items = await tutor.make_quiz(scope, topic, count=count, kind=kind, user=user)
     except QuizError as exc:
         console.print(f"[yellow]{exc}[/]")
@@ -53,7 +48,7 @@ async def run_quiz(
 
 
 async def show_progress(assistant: Assistant, scope: str, user: str, console: Console) -> None:
-    progress = await tutor_of(assistant).progress(scope, user)
+    progress = await tutor_for(assistant).progress(scope, user)
     if not progress.topics:
         console.print("No quiz answers yet — try /quiz TOPIC.")
         return

@@ -23,7 +23,7 @@ from bot.frontends.discord.common import NotAllowed, log, one_line, reply
 from bot.frontends.discord.host import LRU, SlashAsker
 from bot.services.escalation import Escalation
 from bot.services.feedback import Feedback
-from bot.services.tutoring import build_tutor
+from bot.services.tutoring import tutor_for
 
 if TYPE_CHECKING:
     from bot.core.assistant import Assistant
@@ -127,7 +127,7 @@ class RagcordBot(commands.Bot):
         self.feedback = Feedback(store.answers)
         self.escalation = Escalation(store.answers, store.conversations, assistant.summarize,
                                      settings.discord.moderator_role)
-        self.tutor = build_tutor(assistant.store, assistant.search, assistant.embedder.similarity)
+        self.tutor = tutor_for(assistant)
         self._guild_settings: dict[str, tuple[float, GuildSettings]] = {}
 
     async def setup_hook(self) -> None:

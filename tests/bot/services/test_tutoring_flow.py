@@ -14,7 +14,7 @@ import pytest_asyncio
 from bot.core.assistant import Assistant
 from bot.core.config import load_settings
 from bot.core.types import FinalEvent, Question
-from bot.frontends.cli.quiz import tutor_of
+from bot.services.tutoring import tutor_for
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,7 +43,7 @@ def as_query(question: str) -> str:
 async def test_generated_questions_are_answerable_from_their_source(course: Assistant) -> None:
     found = total = 0
     for topic in TOPICS:
-        for item in await tutor_of(course).make_quiz("course", topic, count=3, seed=1):
+        for item in await tutor_for(course).make_quiz("course", topic, count=3, seed=1):
             q = item.question
             hits = await course.search("course", as_query(q.question), 5)
             total += 1
@@ -58,10 +58,10 @@ async def test_generated_questions_are_answerable_from_their_source(course: Assi
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_quiz_answers_are_graded_and_progress_tracked(course: Assistant) -> None:
-    items = await tutor_of(course).make_quiz("course", "dictionaries", count=3, kind="mcq", user="ann", seed=2)
+    items = await tutor_for(course).make_quiz("course", "dictionaries", count=3, kind="mcq", user="ann", seed=2)
     for item in items:
-        assert (await tutor_of(course).submit("course", "ann", item.id, item.question.answer)).correct
-    progress = await tutor_of(course).progress("course", "ann")
+        assert (await tutor_for(course).submit("course", "ann", item.id, item.question.answer)).correct
+    progress = await tutor_for(course).progress("course", "ann")
     assert progress.topics[0].correct == len(items) and progress.weak == []
 
 

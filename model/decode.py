@@ -2,7 +2,8 @@
 
 Rows are left-padded to one length, each with its own sampling settings, stop
 conditions and callbacks. Every step feeds one token per row; finished rows
-keep feeding padding (masked out) until the whole batch is done.
+keep feeding padding (masked out) until the whole batch is done. A row with
+`rules` hands out its text a sentence at a time through a `SentenceGate`.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import torch
 
 from model.detok import IncrementalText
+from model.stoprules import SentenceGate, StopRules
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Row:
     on_token: Callable[[str, float | None], None] = lambda text, logprob: None  # None: no new token
     on_finish: Callable[[str], None] = lambda reason: None
     cancelled: Callable[[], bool] = lambda: False
+    rules: StopRules | None = None  # sentence-level stop rules (None: only stop strings and EOS)
     # filled during decoding
     generated: list[int] = field(default_factory=list)
     done: bool = False
@@ -101,7 +104,7 @@ def decode_batch(spec: ModelSpec, rows: Sequence[Row], should_stop: Callable[[],
     """Generate for all rows together; returns the number of decode steps run."""
     if not rows:
         return 0
-    texts = [IncrementalText(spec.tokenizer, r.stop) for r in rows]
+    texts = [_Text(IncrementalText(spec.tokenizer, r.stop), r.rules) for r in rows]
     gens = [_generator(r.seed) for r in rows]
     with torch.inference_mode():
         step_fn = _encoder_decoder_steps(spec, rows) if spec.encoder_decoder else _causal_steps(spec, rows)
@@ -126,7 +129,8 @@ def decode_batch(spec: ModelSpec, rows: Sequence[Row], should_stop: Callable[[],
                     _finish(row, texts[i], "stop")
                     continue
                 row.generated.append(tok)
-                row.on_token(texts[i].push(tok), float(logprobs[i, tok]))
+                for piece, lp in texts[i].push(tok, float(logprobs[i, tok])):
+                    row.on_token(piece, lp)
                 if texts[i].stopped:
                     _finish(row, texts[i], "stop")
                 elif len(row.generated) >= row.max_new_tokens:
@@ -137,10 +141,33 @@ def decode_batch(spec: ModelSpec, rows: Sequence[Row], should_stop: Callable[[],
             logits = step_fn.send(next_ids)
 
 
-def _finish(row: Row, text: IncrementalText, reason: str) -> None:
-    tail = text.flush()
-    if tail:
-        row.on_token(tail, None)
+class _Text:
+    """A row's detokeniser, followed by its sentence gate when it has stop rules."""
+
+    def __init__(self, detok: IncrementalText, rules: StopRules | None) -> None:
+        self.detok = detok
+        self.gate = SentenceGate(rules) if rules is not None else None
+
+    @property
+    def stopped(self) -> bool:
+        return self.detok.stopped or (self.gate is not None and self.gate.stopped)
+
+    def push(self, token: int, logprob: float) -> list[tuple[str, float | None]]:
+        delta = self.detok.push(token)
+        return [(delta, logprob)] if self.gate is None else self.gate.push(delta, logprob)
+
+    def flush(self, reason: str) -> list[tuple[str, float | None]]:
+        tail = self.detok.flush()
+        if self.gate is None:
+            return [(tail, None)] if tail else []
+        pieces = self.gate.push(tail, None) if tail else []
+        return [*pieces, *self.gate.finish(length_limited=reason == "length")]
+
+
+def _finish(row: Row, text: _Text, reason: str) -> None:
+    for piece, lp in text.flush(reason):
+        if piece or lp is not None:
+            row.on_token(piece, lp)
     row.done = True
     row.on_finish(reason)
 

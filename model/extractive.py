@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from model.base import Generation, GenerationParams, Passage, Prompt, Token
 from model.prompts import DONT_KNOW
+from model.questions import Shape, analyse
+from model.spans import find_spans
 from model.textutil import content_terms, split_sentences
 
 Similarity = Callable[[str, list[str]], list[float]]
@@ -36,9 +38,11 @@ class ExtractiveGenerator:
         self,
         similarity: Similarity | None = None,
         max_sentences: int = 3,
-        keep_ratio: float = 0.8,
+        keep_ratio: float = 0.9,
         min_score: float | None = None,
         rank_decay: float = 0.03,
+        fit_bonus: float = 0.08,
+        tie: float = 0.97,
     ) -> None:
         self.similarity = similarity
         self.max_sentences = max_sentences
@@ -46,6 +50,8 @@ class ExtractiveGenerator:
         # below this the passages are judged not to answer; lexical needs any overlap at all
         self.min_score = min_score if min_score is not None else (0.2 if similarity else 1e-9)
         self.rank_decay = rank_decay  # small preference for better-ranked passages
+        self.tie = tie
+        self.fit_bonus = fit_bonus  # for a sentence holding the kind of fact the question asks for
 
     # --- Generator protocol ------------------------------------------------------------------------
     async def generate(self, prompt: Prompt, params: GenerationParams | None = None) -> Generation:
@@ -73,10 +79,14 @@ class ExtractiveGenerator:
         return Generation(text, backend=self.name, cited=cited)
 
     def select(self, query: str, passages: Sequence[Passage]) -> list[Scored]:
-        """The best-supported sentences for `query`; headings and labels are never answers.
+        """The sentences that answer `query` best; headings and labels are never answers.
 
-        In FAQ-shaped text the sentence closest to a question is often the FAQ's own question;
-        its answer is what follows it, so a matched question stands for the next sentences.
+        A sentence's score blends its meaning match (the injected similarity) with how much of
+        the question's rare words it holds; a sentence holding the kind of fact the question asks
+        for (a number for "how many", an option for "which option", see `model.questions`) or the
+        default a question asks about is preferred. An answer is completed from its passage: the
+        next sentence when it holds the asked-for fact ("… will pack them. The default is 6700."),
+        and in FAQ-shaped text the sentences after a matched question.
         """
         split = [split_sentences(p.text) for p in passages]
         candidates = [
@@ -87,12 +97,25 @@ class ExtractiveGenerator:
         ]
         if not candidates or not query:
             return []
+        shape = analyse(query)
         texts = [c[3] for c in candidates]
-        raw = self.similarity(query, texts) if self.similarity else lexical_scores(query, texts)
-        scored = [
-            Scored(pi, si, n, sent, float(s) * (1.0 - self.rank_decay * min(pi, 10)))
-            for (pi, si, n, sent), s in zip(candidates, raw)
-        ]
+        lexical = lexical_scores(query, texts)
+        if self.similarity:
+            meaning = self.similarity(query, texts)
+            raw = [0.65 * float(m) + 0.35 * lx for m, lx in zip(meaning, lexical)]
+        else:
+            raw = lexical
+        scored = []
+        for (pi, si, n, sent), s in zip(candidates, raw):
+            after = split[pi][si + 1] if si + 1 < len(split[pi]) else ""
+            bonus = 0.0
+            if shape.expects and shape.fits(_kinds(sent)):
+                bonus += self.fit_bonus
+            elif shape.expects and shape.fits(_kinds(after)):
+                bonus += self.fit_bonus / 2
+            if shape.wants_default and ("default" in sent.lower() or "default" in after.lower()):
+                bonus += self.fit_bonus / 2
+            scored.append(Scored(pi, si, n, sent, (float(s) + bonus) * (1.0 - self.rank_decay * min(pi, 10))))
         scored.sort(key=lambda s: (-s.score, s.passage, s.index))
         best = scored[0]
         if best.score < self.min_score:
@@ -101,10 +124,14 @@ class ExtractiveGenerator:
         for s in scored:
             if len(chosen) >= self.max_sentences or s.score < self.keep_ratio * best.score:
                 break
-            for item in _answer_for(s, split[s.passage]):
+            if chosen and s.passage != best.passage and s.score < self.tie * best.score:
+                continue  # further sentences from another passage only when they score as well
+            for item in _answer_for(s, split[s.passage], shape, query) or [s]:
                 if len(chosen) < self.max_sentences and not any(_near_duplicate(item.text, c.text) for c in chosen):
                     chosen.append(item)
         return chosen
+
+
 def lexical_scores(query: str, sentences: Sequence[str]) -> list[float]:
     """Share of the query's (rarity-weighted) content terms each sentence covers, in [0, 1].
 
@@ -135,7 +162,7 @@ def _near_duplicate(a: str, b: str) -> bool:
 
 
 def _end(sentence: str) -> str:
-    s = sentence.strip()
+    s = re.sub(r"^(?:[-*•]\s+)+", "", sentence.strip())  # a list item's bullet is not part of it
     return s if s[-1:] in ".!?\"')]”’:" else s + "."
 
 
@@ -150,14 +177,40 @@ def looks_like_heading(sentence: str) -> bool:
     return len(text.split()) <= 5 and not sentence.rstrip().endswith((".", "!", "?", ")"))
 
 
-def _answer_for(sentence: Scored, passage_sentences: Sequence[str]) -> list[Scored]:
-    """A statement answers for itself; a question is answered by up to two sentences after it."""
-    if not _is_question(sentence.text):
+def _kinds(text: str) -> set[str]:
+    return {s.kind for s in find_spans(text)} if text else set()
+
+
+def restates(sentence: str, question: str) -> bool:
+    """A sentence that only says what the question says: an FAQ entry's own title, phrased as a
+    statement ("I've made a mistake in the last commit.") — its answer is what follows."""
+    if _is_question(sentence):
+        return True
+    terms = set(content_terms(sentence))
+    if not terms or len(sentence.split()) > 14 or find_spans(sentence):
+        return False
+    novel = terms - set(content_terms(question))
+    return len(novel) / len(terms) <= 0.6
+
+
+def _answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape, question: str) -> list[Scored]:
+    """A statement answers for itself, with the next sentence when only that one holds the fact
+    the question asks for; a question, or a statement restating the question, is answered by up
+    to two sentences after it."""
+    if not restates(sentence.text, question):
+        following = passage_sentences[sentence.index + 1] if sentence.index + 1 < len(passage_sentences) else ""
+        needs_fact = shape.expects and not shape.fits(_kinds(sentence.text)) and shape.fits(_kinds(following))
+        needs_default = (shape.wants_default and "default" not in sentence.text.lower()
+                         and "default" in following.lower())
+        if following and (needs_fact or needs_default) and not looks_like_heading(following):
+            return [sentence, Scored(sentence.passage, sentence.index + 1, sentence.n, following, sentence.score)]
         return [sentence]
     follow: list[Scored] = []
-    for si in range(sentence.index + 1, min(sentence.index + 3, len(passage_sentences))):
+    for si in range(sentence.index + 1, min(sentence.index + 4, len(passage_sentences))):
         text = passage_sentences[si]
-        if _is_question(text) or looks_like_heading(text):
+        if si == sentence.index + 1 and _is_question(text) and not text.lstrip().startswith(("Q:", "Q.")):
+            continue  # the question's second sentence ("I forgot my password. How do I reset it?")
+        if _is_question(text) or looks_like_heading(text) or len(follow) == 2:
             break
         follow.append(Scored(sentence.passage, si, sentence.n, _strip_label(text), sentence.score))
     return follow

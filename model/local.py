@@ -19,7 +19,8 @@ from typing import Any
 
 from model.base import Generation, GenerationParams, GeneratorError, Prompt, Token
 from model.decode import Closed, ModelSpec, Row, decode_batch
-from model.prompts import Message, render_messages, render_plain, trim_passages
+from model.prompts import Message, focus, render_messages, render_plain, trim_passages
+from model.stoprules import ANSWER_RULES, TASK_RULES, StopRules
 from model.weights import choose_placement, default_model_path, load_weights
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,9 @@ class LocalConfig:
     cache_dir: Path | None = None  # where GGUF files are converted to safetensors (None: no cache)
     max_batch: int = 8
     max_context: int = 2048
+    prompt_passages: int = 2  # a small model drifts with more: the best ones, best first (0: all, as given)
+    passage_chars: int = 700  # each cut to a window of about this many characters around its best part
+    stop_rules: bool = True  # stop a finished answer (sentence cap, cited sentence, repeats); see stoprules
 
 
 @dataclass
@@ -252,13 +256,20 @@ class LocalGenerator:
 
         return Row(
             ids=ids, max_new_tokens=max_new, temperature=params.temperature, top_p=params.top_p,
-            seed=request.seed, stop=tuple(params.stop),
+            seed=request.seed, stop=tuple(params.stop), rules=self._rules(request.prompt),
             on_token=lambda text, logprob: request.post("token", text, logprob),
             on_finish=on_finish, cancelled=lambda: request.cancelled,
         )
 
+    def _rules(self, prompt: Prompt) -> StopRules | None:
+        if not self.config.stop_rules:
+            return None
+        return ANSWER_RULES if prompt.task == "answer" else TASK_RULES
+
     # --- prompt encoding (worker thread) -------------------------------------------------------------
     def _encode(self, prompt: Prompt, budget: int) -> list[int]:
+        if self.config.prompt_passages > 0:
+            prompt = focus(prompt, self.config.prompt_passages, self.config.passage_chars)
         ids = self._tokenize(render_messages(prompt))
         if len(ids) > budget and prompt.passages:
             count = self._count

@@ -38,6 +38,10 @@ _HEADING = re.compile(r"^\s*#{1,6}\s")
 _CITATION = re.compile(r"\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\]")
 _TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_ESCAPE = re.compile(r"\\([<>\[\]*_#`|~])")  # HTML→Markdown converters escape these: "\<time>"
+# a flattened list: "- --all - Process the reflogs. - gc.auto - When there are ..."
+_DASH_ITEM = re.compile(r"(?:^|(?<=\s))-\s+(?=\S)")
+_LABEL = re.compile(r"^[^\s]+(?:\s+[^\s]+){0,3}$")
 
 
 def words(text: str) -> list[str]:
@@ -124,17 +128,76 @@ def _blocks(text: str) -> list[str]:
     return [" ".join(" ".join(b).split()) for b in blocks]
 
 
+def unescape_markdown(text: str) -> str:
+    """`\\<time>` → `<time>`: the backslashes Markdown converters put before punctuation."""
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
+def _is_label(piece: str) -> bool:
+    """A definition-list term: a few tokens, no sentence end ("gc.auto", "-n", "--expire=<time>")."""
+    piece = piece.strip()
+    return bool(piece) and len(piece) <= 60 and bool(_LABEL.match(piece)) and piece[-1] not in ".!?"
+
+
+def _list_items(block: str) -> list[str]:
+    """A flattened definition list "- term - text. - term2 - text2" → ["term: text.", "term2: text2"].
+
+    A " - " splits only where a term starts (start of the block, after a sentence end, after
+    another term, or before a capitalised item); a dash inside prose ("fast - really") stays.
+    """
+    if " - " not in block:
+        return [block]
+    parts = _DASH_ITEM.split(block)
+    items: list[str] = []
+    labels: list[str] = []
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        prose_before = items and not labels and items[-1][-1:] not in ".!?:;)"
+        if prose_before and not part[:1].isupper() and part[:1] != "`":  # an inner dash: glue back
+            items[-1] = f"{items[-1]} - {part}"
+        elif _is_label(part):
+            labels.append(part)
+        else:
+            items.append(f"{', '.join(labels)}: {part}" if labels else part)
+            labels = []
+    if labels:
+        items.append(", ".join(labels))
+    return items
+
+
+def _terms_with_text(blocks: list[str]) -> list[str]:
+    """A definition list on separate lines ("- init.defaultBranch", "- Allows overriding ...")
+    → one "init.defaultBranch: Allows overriding ..." block."""
+    out: list[str] = []
+    labels: list[str] = []
+    for block in blocks:
+        item = block[2:].strip() if block.startswith("- ") else None
+        if item is not None and _is_label(item) and " - " not in item:
+            labels.append(item)
+            continue
+        if labels and item is not None:
+            out.append(f"{', '.join(labels)}: {item}")
+        else:
+            out.extend(f"- {label}" for label in labels)
+            out.append(block)
+        labels = []
+    out.extend(f"- {label}" for label in labels)
+    return out
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of `text`, whitespace-normalised, in order.
 
     Abbreviations (e.g., Dr., etc.) do not end a sentence; Markdown table rows become one
-    "Header: value" sentence each; blocks (see `_blocks`) never share a sentence; pieces without
-    a letter or digit are dropped.
+    "Header: value" sentence each; a flattened definition list becomes "term: text" items;
+    blocks (see `_blocks`) never share a sentence; pieces without a letter or digit are dropped.
     """
     if "|" in text:
         text = linearize_tables(text)
+    text = unescape_markdown(text)
     pieces: list[str] = []
-    for block in _blocks(text):
+    for block in (item for b in _terms_with_text(_blocks(text)) for item in _list_items(b)):
         carry = ""
         for part in _SENTENCE_END.split(block):
             part = carry + part if carry else part

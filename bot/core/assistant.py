@@ -11,13 +11,13 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from bot.core import safety
 from bot.core.compose import compose, error_answer
 from bot.core.config import Settings
 from bot.core.generation import make_generator, with_deadline
-from bot.core.judge import Judge, Judged, pick, trustworthy
+from bot.core.judge import Judge, Judged, pick
 from bot.core.memory import Context, Memory
 from bot.core.sentiment import FrustrationPolicy, SentimentScorer, is_frustrated
 from bot.core.summarize import central_sentences
@@ -52,6 +52,9 @@ EXPLAIN_LEVELS = {
     "advanced": "Explain the topic precisely and completely, using only the passages: details, "
     "edge cases and examples they give. Cite passages like [1].",
 }
+ELLIPSIS_DISCOUNT = 0.8  # confidence kept by a follow-up-shaped question that follows nothing
+
+
 class Assistant:
     """Owns the store, the knowledge bases and the generator for one process."""
 
@@ -188,7 +191,8 @@ class Assistant:
         history = context.history
         yield StatusEvent("retrieving")
         threshold = self._threshold(read.settings)
-        found = await self.search(question.scope, self._search_query(text, history), 2 * self.settings.answering.top_k)
+        query = self._search_query(text, history)  # a follow-up is searched with its antecedent
+        found = await self.search(question.scope, query, 2 * self.settings.answering.top_k)
         hits = personalise(found, context.facts)[: self.settings.answering.top_k]
         passages = [Passage(n=i + 1, title=h.title, text=h.text) for i, h in enumerate(hits)]
         prompt = Prompt(
@@ -203,36 +207,43 @@ class Assistant:
         candidates: list[Judged] = []
         error: str | None = None
         if hits:
-            try:
-                deadline = time.monotonic() + self.settings.generation.timeout_s
-                if self.settings.generation.candidates > 1:
-                    gens = await asyncio.wait_for(
-                        generator.generate_n(prompt, self._params(n=self.settings.generation.candidates)),
-                        self.settings.generation.timeout_s,
-                    )
-                else:
-                    pieces: list[str] = []
-                    logprobs: list[float] = []
-                    async for tok in with_deadline(generator.stream(prompt, self._params()), deadline):
-                        pieces.append(tok.text)
-                        if tok.logprob is not None:
-                            logprobs.append(tok.logprob)
-                        yield TokenEvent(tok.text)
-                    gens = [Generation("".join(pieces), logprobs, backend=generator.name)]
-            except (GeneratorError, asyncio.TimeoutError) as exc:
-                timed_out = isinstance(exc, asyncio.TimeoutError)
-                error = "the language model did not answer in time" if timed_out else str(exc)
-                log.warning("generation failed: %s", error)
-                gens = []
-            candidates = await self.judge.judge(text, gens, passages, evidence)
+            gens: list[Generation] = []
+            if generator is not self.extractive:
+                try:
+                    deadline = time.monotonic() + self.settings.generation.timeout_s
+                    if self.settings.generation.candidates > 1:
+                        gens = await asyncio.wait_for(
+                            generator.generate_n(prompt, self._params(n=self.settings.generation.candidates)),
+                            self.settings.generation.timeout_s,
+                        )
+                    else:
+                        pieces: list[str] = []
+                        logprobs: list[float] = []
+                        async for tok in with_deadline(generator.stream(prompt, self._params()), deadline):
+                            pieces.append(tok.text)
+                            if tok.logprob is not None:
+                                logprobs.append(tok.logprob)
+                            yield TokenEvent(tok.text)
+                        gens = [Generation("".join(pieces), logprobs, backend=generator.name)]
+                except (GeneratorError, asyncio.TimeoutError) as exc:
+                    timed_out = isinstance(exc, asyncio.TimeoutError)
+                    error = "the language model did not answer in time" if timed_out else str(exc)
+                    log.warning("generation failed: %s", error)
+                    gens = []
+            # the extractive reading is always built: generated answers must agree with it
+            reading = await asyncio.to_thread(self.extractive.answer, prompt)
+            if generator is self.extractive:
+                async for event in _stream_text(reading.text):
+                    yield event
+            candidates = await self.judge.judge(text, [*gens, reading], passages, evidence)
+            if query == text and _FOLLOW_UP.match(text):
+                # "and for digital items?" with nothing before it: what it refers to is a guess
+                candidates = [replace(c, confidence=c.confidence * ELLIPSIS_DISCOUNT) for c in candidates]
             best = pick(candidates)
-        if hits and (best is None or not trustworthy(best)):
-            fallback = await self.extractive.generate(prompt, self._params())
-            judged = (await self.judge.judge(text, [fallback], passages, evidence))[0]
-            candidates.append(judged)
-            best = judged
 
-        answer = safety.guard_answer(compose(text, hits, best, candidates, threshold, _ms_since(started), error))
+        answer = safety.guard_answer(compose(
+            text, hits, best, candidates, (threshold, self.settings.answering.sure), _ms_since(started), error
+        ))
         mood = await asyncio.to_thread(self.sentiment.score, text)
         flags, escalated = self._flags(question, answer, [mood, *read.sentiments])
         exchange = Exchange(
@@ -244,7 +255,7 @@ class Assistant:
                 closest=[c.record() for c in answer.closest],
                 confidence=answer.confidence, refused=answer.refused,
                 backend=answer.backend, latency_ms=answer.latency_ms,
-                candidates=[vars(c) for c in answer.candidates],
+                candidates=[asdict(c) for c in answer.candidates],
             ),
         )
         compact = self.memory.compaction if question.conversation else None
@@ -316,6 +327,11 @@ def personalise(hits: list[Hit], facts: list[str]) -> list[Hit]:
 def prompt_memory(context: Context) -> dict[str, object]:
     """Prompt fields carrying the conversation summary and the user's stated facts."""
     return {"memory": context.summary, "profile": tuple(context.facts)}
+
+
+async def _stream_text(text: str) -> AsyncIterator[TokenEvent]:
+    for piece in re.findall(r"\s*\S+", text):
+        yield TokenEvent(piece)
 
 
 def _ms_since(started: float) -> int:

@@ -3,7 +3,7 @@ or a refusal with the closest sources when it is below the threshold."""
 from __future__ import annotations
 
 from bot.core.judge import Judged
-from bot.core.types import Answer, Candidate, Citation, Question
+from bot.core.types import Answer, Candidate, Citation, Question, Quote
 from model.textutil import strip_citations
 from retrieval.types import Hit
 
@@ -15,15 +15,17 @@ def compose(
     hits: list[Hit],
     best: Judged | None,
     candidates: list[Judged],
-    threshold: float,
+    thresholds: tuple[float, float],
     latency_ms: int,
     error: str | None,
 ) -> Answer:
+    """`thresholds` = (refuse below, warn below): an answer between them is shown as tentative."""
+    threshold, sure = thresholds
     closest = [citation(i + 1, h) for i, h in enumerate(hits[:3])]
     ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
     cands = [
         Candidate(c.generation.text, round(c.confidence, 4), round(c.support.score, 4),
-                  c.generation.mean_logprob, c.generation.backend)
+                  c.generation.mean_logprob, c.generation.backend, c.signals)
         for c in ranked
     ]
     if best is None or best.confidence < threshold:
@@ -37,10 +39,13 @@ def compose(
     body = best.generation.text.strip()
     if not any(f"[{n}]" in body for n in cited) and cited:
         body = f"{strip_citations(body)} " + "".join(f"[{n}]" for n in cited)
+    quote = None
+    if best.support.quote is not None and best.support.quote[0] in cited:
+        quote = Quote(best.support.quote[0], best.support.quote[1])
     return Answer(
         question=text, text=body, citations=citations, confidence=best.confidence,
         refused=False, backend=best.generation.backend, latency_ms=latency_ms, closest=closest,
-        candidates=cands, error=error,
+        candidates=cands, error=error, quote=quote, tentative=best.confidence < sure,
     )
 
 

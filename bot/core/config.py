@@ -50,7 +50,8 @@ class Generation(BaseModel):
 
 
 class Answering(BaseModel):
-    threshold: float = Field(0.65, ge=0.0, le=1.0, description="confidence below this refuses")
+    threshold: float = Field(0.4, ge=0.0, le=1.0, description="confidence below this refuses")
+    sure: float = Field(0.6, ge=0.0, le=1.0, description="answers below this are shown with a warning")
     top_k: int = Field(4, ge=1, le=20, description="passages given to the generator")
     history_turns: int = Field(6, ge=0, le=50)
     max_question_chars: int = Field(4000, ge=16)

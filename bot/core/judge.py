@@ -1,9 +1,10 @@
 """The judge: how far each candidate answer is supported by its passages, and how confident to be.
 
-Each candidate gets a support score (every sentence checked against the passages, see
-grounding.py), the retrieval evidence (does the best passage match the question, does the answer
-address it), its token log-probabilities and, with several candidates, their agreement; these are
-combined into one confidence in `model.confidence.combine`.
+Every candidate is checked claim by claim against the passages it cites (grounding.py, claims.py),
+measured (`model.calibration.Signals`: retrieval match, answer relevance, support, question
+coverage, answer type, verification, agreement of the generated and the extractive readings, the
+model's own certainty) and given one calibrated confidence. A generated answer is shown only when
+it is verified; otherwise the extractive reading, which quotes the passages, stands.
 """
 from __future__ import annotations
 
@@ -13,18 +14,15 @@ from dataclasses import dataclass
 
 from bot.core.grounding import Support, assess
 from model.base import Generation, Passage
-from model.confidence import agreement, combine, logprob_confidence
-from model.textutil import strip_citations
+from model.calibration import DEFAULT_CALIBRATION, Calibration, Signals
+from model.confidence import agreement, logprob_confidence
+from model.questions import analyse
+from model.spans import find_spans
+from model.textutil import content_words, split_sentences, strip_citations
 from retrieval.embedder import Embedder
 from retrieval.types import Hit
 
-# A generated answer must be at least this well supported by its passages, else the
-# extractive answer (sentences taken from the passages themselves) is used instead.
-MIN_SUPPORT = 0.55
-# Cosine (MiniLM) of question↔best passage and question↔answer mapped to 0..1 around these
-# midpoints: on-topic passages score ≳ 0.5, passages that merely share words ≲ 0.4.
-EVIDENCE_MID, EVIDENCE_WIDTH = 0.45, 0.05
-RELEVANCE_MID, RELEVANCE_WIDTH = 0.42, 0.06
+EXTRACTIVE = "extractive"
 
 
 @dataclass(frozen=True)
@@ -32,65 +30,99 @@ class Judged:
     generation: Generation
     support: Support
     confidence: float
+    signals: Signals
 
 
 class Judge:
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, calibration: Calibration = DEFAULT_CALIBRATION) -> None:
         self.embedder = embedder
+        self.calibration = calibration
 
     def evidence(self, question: str, hits: list[Hit]) -> float:
-        """How strongly the best passage matches the question, 0..1 (cosine, squashed)."""
+        """Cosine of the question with the best passage, clipped to 0..1."""
         if not hits:
             return 0.0
         best = max((h.dense for h in hits if h.dense is not None), default=None)
         if best is None:
             best = max(self.embedder.similarity(question, [hits[0].text]))
-        return squash(best, mid=EVIDENCE_MID, width=EVIDENCE_WIDTH)
+        return min(1.0, max(0.0, float(best)))
 
     async def judge(
         self, question: str, gens: list[Generation], passages: list[Passage], evidence: float
     ) -> list[Judged]:
+        """Judge every candidate; the extractive reading among them is what generated ones must agree with."""
         texts = [p.text for p in passages]
 
         def measure() -> list[tuple[Support, float]]:
             out = []
             for g in gens:
-                support = assess(g.text, texts, self.embedder.encode)
+                support = assess(g.text, texts, self.embedder.encode, question)
                 body = strip_citations(g.text)
                 relevance = self.embedder.similarity(question, [body])[0] if body else 0.0
-                out.append((support, relevance))
+                out.append((support, float(relevance)))
             return out
 
         measured = await asyncio.to_thread(measure)
-        agree = agreement([g.text for g in gens]) if len(gens) > 1 else None
+        reading = next((i for i, g in enumerate(gens) if g.backend == EXTRACTIVE), None)
+        shape = analyse(question)
+        weight = _rarity(shape.focus, texts)
         judged = []
-        for g, (s, relevance) in zip(gens, measured):
+        for i, (g, (s, relevance)) in enumerate(zip(gens, measured)):
             if g.cited and not s.cited:
-                s = Support(s.score, s.weakest, g.cited, s.abstained)
-            # the passage must match the question AND the answer must address the question
-            matched = math.sqrt(evidence * squash(relevance, mid=RELEVANCE_MID, width=RELEVANCE_WIDTH))
-            lp = g.mean_logprob
-            conf = combine(
-                retrieval=matched,
-                generation=logprob_confidence(lp) if lp is not None else None,
+                s = Support(s.score, s.weakest, g.cited, s.abstained, s.quote, s.problems)
+            cited_text = " ".join(texts[n - 1] for n in s.cited if 1 <= n <= len(texts))
+            quoted = f"{s.quote[1] if s.quote else ''} {strip_citations(g.text)}"
+            others = [j for j in range(len(gens)) if j != i and (reading in (i, j))]
+            agree = max((_agree(g, gens[j], s, measured[j][0]) for j in others), default=0.5)
+            signals = Signals(
+                evidence=evidence,
+                relevance=max(0.0, relevance),
                 support=0.0 if s.abstained else s.score,
+                coverage=_share(weight, cited_text),
+                quote_coverage=_share(weight, quoted),
+                fits=1.0 if shape.fits({sp.kind for sp in find_spans(strip_citations(g.text))}) else 0.0,
+                verified=1.0 if s.verified else 0.0,
                 agreement=agree,
+                fluency=logprob_confidence(g.mean_logprob) if g.mean_logprob is not None else 0.5,
+                generated=0.0 if g.backend == EXTRACTIVE else 1.0,
             )
-            judged.append(Judged(g, s, conf))
+            conf = 0.0 if s.abstained else self.calibration.confidence(signals)
+            judged.append(Judged(g, s, conf, signals))
         return judged
 
 
+def _rarity(focus: tuple[str, ...], passages: list[str]) -> dict[str, float]:
+    """IDF of each question term over the passages' sentences: a term no passage holds
+    ("proxy", "Chocolatey") weighs most, one every sentence holds ("git") least."""
+    sentences = [content_words(s) for p in passages for s in split_sentences(p)]
+    n = len(sentences)
+    return {t: math.log(1.0 + (n + 1) / (sum(t in s for s in sentences) + 0.5)) for t in focus}
+
+
+def _share(weight: dict[str, float], text: str) -> float:
+    """The rarity-weighted share of the question's terms that `text` holds."""
+    total = sum(weight.values())
+    if not total:
+        return 1.0
+    words = content_words(text)
+    return sum(w for t, w in weight.items() if t in words) / total
+
+
+def _agree(a: Generation, b: Generation, sa: Support, sb: Support) -> float:
+    """Two readings agree when they rest on the same source sentence or say the same words."""
+    if sa.quote is not None and sa.quote == sb.quote:
+        return 1.0
+    return agreement([a.text, b.text])
+
+
 def pick(candidates: list[Judged]) -> Judged | None:
-    usable = [c for c in candidates if c.generation.text.strip()]
+    """The most confident answer that may be shown: a generated one only when verified."""
+    usable = [c for c in candidates if c.generation.text.strip() and trustworthy(c)]
     return max(usable, key=lambda c: c.confidence, default=None)
 
 
 def trustworthy(j: Judged) -> bool:
-    """A generated answer is kept only when the passages support it and it cites them."""
-    if j.generation.backend == "extractive":
+    """Extractive sentences are the passages' own words; a generated answer must pass every check."""
+    if j.generation.backend == EXTRACTIVE:
         return True
-    return not j.support.abstained and j.support.score >= MIN_SUPPORT and bool(j.support.cited)
-
-
-def squash(x: float, mid: float, width: float) -> float:
-    return 1.0 / (1.0 + math.exp(-(x - mid) / width))
+    return j.support.verified and bool(j.support.cited)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from model.calibration import Signals
+
 
 @dataclass(frozen=True)
 class Question:
@@ -41,12 +43,21 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """The source sentence that supports an answer: what a person checks in one glance."""
+
+    n: int  # the citation number it comes from
+    text: str
+
+
+@dataclass(frozen=True)
 class Candidate:
     text: str
     confidence: float
     support: float
     mean_logprob: float | None
     backend: str
+    signals: Signals | None = None  # what the judge measured (model.calibration)
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,8 @@ class Answer:
     escalated: bool = False
     error: str | None = None  # a one-line user-facing error (bad input, backend down)
     flag_ids: dict[str, int] = field(default_factory=dict)  # flags raised on this answer, by kind
+    quote: Quote | None = None  # the supporting sentence from the cited source
+    tentative: bool = False  # shown, but with a warning to check the source (confidence below `sure`)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -74,6 +87,8 @@ class Answer:
             "answer_id": self.answer_id,
             "backend": self.backend,
             "latency_ms": self.latency_ms,
+            "quote": {"n": self.quote.n, "text": self.quote.text} if self.quote else None,
+            "tentative": self.tentative,
             **({"error": self.error} if self.error else {}),
         }
 

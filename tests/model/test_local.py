@@ -157,3 +157,15 @@ async def test_seq2seq_smoke(tiny_t5: Path):
         assert gen.stats.batch_sizes[-1] == 3
     finally:
         await gen.aclose()
+
+
+async def test_prompt_is_focused_for_the_small_model(tiny_gpt2: Path):
+    prompt = Prompt("When are refunds issued?", [Passage(n, "P", f"Passage {n} is here.") for n in (1, 2, 3, 4)])
+    focused = LocalGenerator(LocalConfig(model=str(tiny_gpt2), device="cpu"))
+    whole = LocalGenerator(LocalConfig(model=str(tiny_gpt2), device="cpu", prompt_passages=0))
+    try:
+        shown = [g._spec.tokenizer.decode(g._encode(prompt, 10_000)) for g in (focused, whole)]
+    finally:
+        await focused.aclose()
+        await whole.aclose()
+    assert shown[0].count("<passage n=") == 2 and shown[1].count("<passage n=") == 4

@@ -8,12 +8,37 @@ from rich.live import Live
 from rich.text import Text
 
 from bot.core.types import Answer, AnswerEvent, Citation, FinalEvent, TokenEvent
+from model.textutil import truncate
 from retrieval.types import IngestReport
+
+QUOTE_CHARS = 300
+TENTATIVE_NOTE = "Not sure — check the quote and the source before relying on this."
 
 
 def source_line(c: Citation) -> str:
     where = f", p. {c.page}" if c.page else (f", § {c.heading}" if c.heading else "")
     return f"[{c.n}] {c.title}{where} — {c.source}"
+
+
+def trim_quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """`text` on one line in at most `limit` characters; a cut one ends with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    short = truncate(text, limit - 2)  # whole sentences, or words and "…"
+    return short if short.endswith("…") else short + " …"
+
+
+def quote_line(answer: Answer) -> str | None:
+    """`  “…” — [n] Title`: the source sentence under a shown answer (None when there is none)."""
+    if answer.refused or answer.quote is None:
+        return None
+    text = trim_quote(answer.quote.text)
+    if not text:
+        return None
+    cited = next((c for c in answer.citations if c.n == answer.quote.n), None)
+    title = f" {cited.title or cited.source}" if cited else ""
+    return f"  “{text}” — [{answer.quote.n}]{title}"
 
 
 def answer_text(answer: Answer) -> Text:
@@ -22,8 +47,14 @@ def answer_text(answer: Answer) -> Text:
         out.append(answer.text, style="yellow")
         return out
     out.append(answer.text + "\n")
+    quote = quote_line(answer)
+    if quote:
+        out.append(quote + "\n", style="dim italic")
+    tentative = answer.tentative and not answer.refused
+    if tentative:
+        out.append(TENTATIVE_NOTE + "\n", style="yellow")
     label = "refused" if answer.refused else "confidence"
-    style = "yellow" if answer.refused else ("green" if answer.confidence >= 0.6 else "cyan")
+    style = "yellow" if answer.refused or tentative else ("green" if answer.confidence >= 0.6 else "cyan")
     out.append(f"{label}: {answer.confidence:.2f}  ({answer.backend}, {answer.latency_ms} ms)\n", style=style)
     if answer.citations:
         out.append("Sources:\n", style="bold")

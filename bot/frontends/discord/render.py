@@ -1,7 +1,7 @@
 """Pure rendering of answers for Discord: mention-safe text, 2000-character pieces, citations.
 
 No I/O and no client state: everything here is a function of its arguments, unit-tested in
-tests/bot/test_discord_render.py. `discord.Embed` objects are plain data.
+tests/bot/frontends/discord/test_render.py. `discord.Embed` objects are plain data.
 """
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from urllib.parse import urlparse
 import discord
 
 from bot.core.safety import strip_foreign_links
-from bot.core.types import Answer, Citation
+from bot.core.types import Answer, Citation, Quote
+from model.textutil import truncate
 
 MESSAGE_LIMIT = 2000
 EMBED_LIMIT = 4096
 ZWSP = "\u200b"
 STREAM_CURSOR = " ▌"
+QUOTE_CHARS = 300  # of the quote's own text, before escaping
 
 _MASS = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _TARGETED = re.compile(r"<([@#])([!&]?\d+)>")
@@ -131,7 +133,9 @@ def source_line(c: Citation | Mapping[str, Any]) -> str:
     return line
 
 
-def confidence_label(confidence: float, refused: bool = False) -> str:
+def confidence_label(confidence: float, refused: bool = False, tentative: bool = False) -> str:
+    if tentative and not refused:
+        return f"Tentative · confidence {confidence:.2f}"
     if refused:
         word = "Uncertain"
     elif confidence >= 0.7:
@@ -156,6 +160,17 @@ def _sources_block(citations: Sequence[Citation], limit: int) -> str:
     return "\n".join(lines)
 
 
+def quote_block(quote: Quote, limit: int = QUOTE_CHARS) -> str:
+    """`> “…” — **[n]**`: the supporting sentence as one block-quote line, escaped and mention-safe."""
+    text = " ".join(quote.text.split())
+    if len(text) > limit:
+        short = truncate(text, limit - 2)  # whole sentences, or words and "…"
+        text = short if short.endswith("…") else short + " …"
+    if not text:
+        return ""
+    return f"> “{_escape_md(neutralize(text))}” — **[{quote.n}]**"
+
+
 def answer_embed(answer: Answer) -> discord.Embed | None:
     """The sources and confidence under an answer (None for input errors, which have neither)."""
     if answer.error and answer.backend == "none":
@@ -167,9 +182,13 @@ def answer_embed(answer: Answer) -> discord.Embed | None:
             "Press **Ask a human** and a moderator will take a look."
         )
     else:
-        embed = discord.Embed(title="Sources", colour=discord.Colour.blurple())
-        embed.description = _sources_block(answer.citations, EMBED_LIMIT - 100) or "No sources cited."
-    footer = confidence_label(answer.confidence, answer.refused)
+        colour = discord.Colour.orange() if answer.tentative else discord.Colour.blurple()
+        embed = discord.Embed(title="Sources", colour=colour)
+        quote = quote_block(answer.quote) if answer.quote else ""
+        head = quote + "\n\n" if quote else ""
+        embed.description = head + (_sources_block(answer.citations, EMBED_LIMIT - 100 - len(head))
+                                    or "No sources cited.")
+    footer = confidence_label(answer.confidence, answer.refused, answer.tentative)
     if answer.answer_id is not None:
         footer += f" · answer #{answer.answer_id}"
     embed.set_footer(text=footer)
@@ -183,6 +202,9 @@ def answer_text(answer: Answer) -> str:
         text = "I don't know. " + text
     if answer.error and answer.backend != "none":
         text += f"\n-# note: {answer.error}"
+    if answer.tentative and not answer.refused and not (answer.error and answer.backend == "none"):
+        check = "the quote" if answer.quote and answer.quote.text.strip() else "the sources"
+        text = f"-# Not sure — check {check} below.\n{text}"
     return neutralize(text)
 
 

@@ -51,7 +51,9 @@ def test_ask_json_has_citations_and_confidence(kb: tuple[Path, Path]) -> None:
     out = ragcord(data, "ask", "How many days do I have to return a physical item?", "--json")
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout)
-    assert set(answer) >= {"answer", "citations", "confidence", "refused"}
+    assert set(answer) >= {"answer", "citations", "confidence", "refused", "quote", "tentative"}
+    assert answer["quote"] is None or set(answer["quote"]) == {"n", "text"}
+    assert isinstance(answer["tentative"], bool)
     assert not answer["refused"] and "30 days" in answer["answer"]
     assert answer["citations"][0]["source"].endswith("returns.md")
     assert set(answer["citations"][0]) >= {"n", "title", "source", "chunk_id"}

@@ -4,9 +4,10 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 
+import discord
 import pytest
 
-from bot.core.types import Answer, Citation
+from bot.core.types import Answer, Citation, Quote
 from bot.frontends.discord import render
 from bot.frontends.discord.moderation import parse_when
 from bot.services.queue import FairQueue, QueueFull, RateLimiter
@@ -114,6 +115,70 @@ def test_answer_embed_lists_sources_and_confidence() -> None:
     assert embed.title == "Sources"
     assert "**[1]** Handbook — p. 3" in (embed.description or "")
     assert embed.footer.text == "High confidence (0.81) · answer #7"
+
+
+def test_the_quote_comes_first_as_a_block_quote_then_the_sources() -> None:
+    embed = render.answer_embed(answer(quote=Quote(1, "Refunds are paid within 30 days.")))
+    assert embed is not None and embed.colour == discord.Colour.blurple()
+    quote, sources = (embed.description or "").split("\n\n")
+    assert quote == "> “Refunds are paid within 30 days.” — **[1]**"
+    assert sources == "**[1]** Handbook — p. 3"
+    assert embed.footer.text == "High confidence (0.81) · answer #7"
+    assert render.answer_text(answer(quote=Quote(1, "Refunds are paid within 30 days."))) == "Refunds take 30 days [1]."
+
+
+def test_a_quote_cannot_ping_or_format() -> None:
+    raw = "Ask @everyone or <@123> or <@&9> about *bold* _it_ `code` ~~x~~ ||spoiler|| [a](http://x) > no"
+    embed = render.answer_embed(answer(quote=Quote(1, raw)))
+    assert embed is not None
+    quote = (embed.description or "").split("\n\n")[0]
+    assert "@everyone" not in quote and f"@{ZW}everyone" in quote
+    assert "<@123>" not in quote and f"<@{ZW}123" in quote and f"<@{ZW}&9" in quote
+    for md in (r"\*bold\*", r"\_it\_", r"\`code\`", r"\~\~x\~\~", r"\|\|spoiler\|\|", r"\[a\](http://x)", r"\> no"):
+        assert md in quote
+    assert quote.startswith("> “") and "\n" not in quote
+
+
+def test_a_long_quote_is_trimmed_and_the_embed_stays_in_bounds() -> None:
+    words = " ".join(f"w{i}" for i in range(400))
+    many = [cite(i, title="T" * 200, page=i) for i in range(1, 40)]
+    embed = render.answer_embed(answer(quote=Quote(1, words + " \n\n" + "*" * 3000), citations=many))
+    assert embed is not None
+    desc = embed.description or ""
+    assert len(desc) <= render.EMBED_LIMIT and len(embed) <= 6000
+    quote = desc.split("\n\n")[0]
+    shown = quote.removeprefix("> “").removesuffix("” — **[1]**")
+    assert shown.endswith("…") and len(shown) <= render.QUOTE_CHARS
+    assert words.startswith(shown.removesuffix("…")) and shown.removesuffix("…").split()[-1] in words.split()
+    assert "**[1]** " + "T" * 200 in desc and "more" in desc.splitlines()[-1]
+
+
+def test_a_quote_of_only_mentions_and_markdown_stays_in_bounds() -> None:
+    embed = render.answer_embed(answer(quote=Quote(1, "<@1234567890> *_`|" * 400)))
+    assert embed is not None and len(embed.description or "") <= render.EMBED_LIMIT
+    assert "<@1234567890>" not in (embed.description or "")
+
+
+@pytest.mark.parametrize("quote, check", [(Quote(1, "Refunds are paid within 30 days."), "the quote"),
+                                          (None, "the sources")])
+def test_a_tentative_answer_says_so_in_subtext_footer_and_colour(quote: Quote | None, check: str) -> None:
+    a = answer(tentative=True, confidence=0.58, quote=quote, text="Ping @here: 30 days [1].")
+    assert render.answer_text(a) == f"-# Not sure — check {check} below.\nPing @{ZW}here: 30 days [1]."
+    assert render.answer_pieces(a)[0].startswith("-# Not sure")
+    embed = render.answer_embed(a)
+    assert embed is not None and embed.colour == discord.Colour.orange()
+    assert embed.footer.text == "Tentative · confidence 0.58 · answer #7"
+    assert (embed.description or "").startswith("> “") == (quote is not None)
+
+
+def test_a_refusal_shows_no_quote_and_no_tentative_warning() -> None:
+    a = answer(text="I don't know.", citations=[], refused=True, confidence=0.2, closest=[cite(1, page=1)],
+               quote=Quote(1, "Refunds are paid within 30 days."), tentative=True)
+    assert render.answer_text(a) == "I don't know."
+    embed = render.answer_embed(a)
+    assert embed is not None and embed.colour == discord.Colour.gold()
+    assert "Refunds are paid" not in (embed.description or "")
+    assert embed.footer.text == "Uncertain confidence (0.20) · answer #7"
 
 
 def test_refusal_shows_closest_sources_and_the_offer_of_a_human() -> None:

@@ -1,0 +1,52 @@
+"""A calibrated confidence: the probability that a shown answer is right, from its signals.
+
+The judge measures each candidate (`Signals`); a logistic model turns them into one number that
+should mean what it says — of answers shown at 0.8, about eight in ten are right. The weights are
+fitted by `bench/calibrate.py` on the real-documents development set (bench/realdocs) with
+L2 regularisation and written here; `ragcord eval` reports the calibration error and draws the
+reliability diagram on any set. A signal a candidate lacks (no log-probabilities, one reading)
+takes its neutral value, so a missing signal neither helps nor hurts.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the judge measured about one candidate answer (each 0..1 unless noted)."""
+
+    evidence: float  # cosine of the question with the best retrieved passage
+    relevance: float  # cosine of the question with the answer
+    support: float  # how much of the answer its passages back (grounding.assess)
+    coverage: float  # share of the question's words found in the cited passages
+    quote_coverage: float  # share of the question's words found in the supporting sentence
+    fits: float  # 1: the answer holds the kind of fact the question asks for (or it asks none)
+    verified: float  # 1: every fact in a cited passage, nothing inverted, something new said
+    agreement: float  # how far the generated and the extractive readings agree (1 for one reading)
+    fluency: float  # the generator's own certainty (logprob_confidence); 0.5 when unknown
+    generated: float  # 1: a language model wrote it, 0: sentences quoted from the passages
+
+    def vector(self) -> list[float]:
+        return [float(getattr(self, f.name)) for f in fields(self)]
+
+
+FEATURES = tuple(f.name for f in fields(Signals))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    bias: float
+    weights: tuple[float, ...]  # one per FEATURES entry
+
+    def confidence(self, signals: Signals) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, signals.vector()))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+# fitted by bench/calibrate.py (see its docstring for the command); refit when signals change
+DEFAULT_CALIBRATION = Calibration(
+    bias=-2.475,
+    weights=(0.391, 0.515, 0.272, 1.469, 0.481, 0.0, 0.766, 0.0, 0.0, 0.0),
+)

@@ -1,0 +1,104 @@
+"""Typed facts inside a sentence: numbers, durations, options, identifiers, quoted strings, names.
+
+The extractive reader looks for the kind of span a question asks for ("how many" wants a number,
+"which option" an option); the core's claim check requires every span an answer asserts to be in
+the passage it cites. Pure regular expressions, deterministic.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["number", "duration", "option", "identifier", "quoted", "name"]
+
+_NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15", "twenty": "20",
+    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90", "hundred": "100",
+}
+_UNITS = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|business days?|"
+          r"working days?|nights?)")
+_NUM = r"(?:\d+(?:[.,]\d+)*|" + "|".join(_NUMBER_WORDS) + r")"
+_DURATION = re.compile(rf"\b{_NUM}(?:\s*(?:-|to|–|or)\s*{_NUM})?[\s-]+{_UNITS}\b", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.])[$€£]?\d+(?:[.,]\d+)*%?(?![\w])")
+_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?:=[^\s,;)]+)?")
+# gc.pruneExpire, tar.umask, $GIT_DIR, snake_case, camelCase, path/to/file, file.ext, `anything`
+_IDENT = re.compile(
+    r"`[^`\n]{1,60}`"
+    r"|\$[A-Z_][A-Z0-9_]*"
+    r"|(?<![\w./-])(?:[A-Za-z_][\w-]*)(?:\.(?:[A-Za-z_<][\w<>-]*))+(?![\w])"
+    r"|(?<![\w/])(?:~|\.{1,2})?/(?:[\w.-]+/)*[\w.-]+|(?<![\w/])(?:[\w.-]+/)+[\w.-]+"
+    r"|\b[a-z]+(?:_[a-z0-9]+)+\b"
+    r"|\b[a-z]+[A-Z][A-Za-z0-9]*\b"
+)
+_QUOTED = re.compile(r"[\"“]([^\"”\n]{1,60})[\"”]")
+_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)*")
+_ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "a.m", "p.m"}
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nothing|neither|nor|cannot|without|unless)\b|n['’]t\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    kind: Kind
+    text: str
+
+    @property
+    def norm(self) -> str:
+        return normalise(self.text)
+
+
+def normalise(text: str) -> str:
+    """Lower case, backticks and outer punctuation off, number words as digits, spaces collapsed."""
+    text = text.strip().strip("`").strip(" .,;:()[]\"'“”").lower()
+    text = re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
+    return " ".join(text.split())
+
+
+def find_spans(text: str) -> list[Span]:
+    """Every typed span in `text`, in order of appearance (a duration is not also a number)."""
+    found: list[tuple[int, Span]] = []
+    taken: list[range] = []
+
+    def add(kind: Kind, match: re.Match[str], group: int = 0) -> None:
+        start, end = match.span(group)
+        if any(start < r.stop and r.start < end for r in taken):
+            return
+        taken.append(range(start, end))
+        found.append((start, Span(kind, match.group(group))))
+
+    for m in _DURATION.finditer(text):
+        add("duration", m)
+    for m in _QUOTED.finditer(text):
+        add("quoted", m, 1)
+    for m in _OPTION.finditer(text):
+        add("option", m)
+    for m in _IDENT.finditer(text):
+        if m.group(0).lower().rstrip(".") not in _ABBREVIATIONS and not m.group(0)[:1].isdigit():
+            add("identifier", m)
+    for m in _NUMBER.finditer(text):
+        add("number", m)
+    for m in _NAME.finditer(text):
+        add("name", m)
+    return [span for _, span in sorted(found, key=lambda item: item[0])]
+
+
+def has_kind(text: str, kinds: frozenset[str]) -> bool:
+    return any(s.kind in kinds for s in find_spans(text))
+
+
+def negated(text: str) -> bool:
+    """Whether the sentence is grammatically negative ("does not", "never", "cannot", "no ...")."""
+    return len(_NEGATION.findall(text)) % 2 == 1
+
+
+# words whose swap inverts a statement ("before" where the passage says "after")
+OPPOSITES = (
+    ("before", "after"), ("enable", "disable"), ("enabled", "disabled"), ("true", "false"),
+    ("include", "exclude"), ("older", "newer"), ("above", "below"), ("first", "last"),
+    ("minimum", "maximum"), ("allow", "deny"), ("allowed", "forbidden"), ("add", "remove"),
+    ("always", "never"), ("more", "less"), ("earlier", "later"), ("increase", "decrease"),
+    ("local", "remote"), ("yes", "no"), ("open", "closed"), ("free", "paid"),
+)

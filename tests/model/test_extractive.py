@@ -104,3 +104,23 @@ def test_faq_question_is_answered_by_what_follows_it() -> None:
     gen = ExtractiveGenerator().answer(Prompt("How do I reset my password?", [Passage(1, "FAQ", faq)]))
     assert "Choose Forgot password" in gen.text and "reset link" in gen.text
     assert "Q:" not in gen.text and "ACCOUNTS" not in gen.text and "Settings" not in gen.text
+
+
+def test_the_next_sentence_completes_an_answer_with_the_asked_for_fact() -> None:
+    text = ("gc.auto: When there are more than this many loose objects, gc packs them. "
+            "The default value is 6700. Other settings change other things entirely.")
+    gen = ExtractiveGenerator().answer(Prompt("How many loose objects make gc pack them?", [Passage(1, "gc", text)]))
+    assert "6700" in gen.text and "Other settings" not in gen.text
+
+
+def test_a_sentence_holding_the_asked_for_kind_is_preferred() -> None:
+    passages = [Passage(1, "a", "The compression level can be chosen for zip archives by users."),
+                Passage(2, "b", "Zip archives use compression level 6 unless told otherwise.")]
+    gen = ExtractiveGenerator().answer(Prompt("What compression level do zip archives use?", passages))
+    assert gen.text.startswith("Zip archives use compression level 6")
+
+
+def test_an_faq_title_stated_as_a_sentence_is_answered_by_what_follows() -> None:
+    faq = "I made a mistake in the last commit. Run git commit --amend to fix it. Then push again."
+    gen = ExtractiveGenerator().answer(Prompt("How do I fix a mistake in my last commit?", [Passage(1, "FAQ", faq)]))
+    assert "--amend" in gen.text and not gen.text.startswith("I made")

@@ -102,3 +102,15 @@ def test_truncate_falls_back_to_a_word_boundary_then_a_hard_cut() -> None:
 def test_code_lines_are_never_joined_into_prose() -> None:
     text = '```python\nprint("Hello")\nx = 1\n```\nThe `print()` function writes.'
     assert split_sentences(text) == ['```python', 'print("Hello")', "x = 1", "The `print()` function writes."]
+
+
+def test_flattened_definition_lists_read_as_term_and_text() -> None:
+    text = "- --all - Process all reflogs. - -n - --dry-run - Do not prune. It is fast - really fast."
+    assert split_sentences(text) == ["--all: Process all reflogs.", "-n, --dry-run: Do not prune.",
+                                     "It is fast - really fast."]
+
+
+def test_definition_list_on_separate_lines_and_markdown_escapes() -> None:
+    text = "- init.defaultBranch\n- Allows overriding the default branch name.\n- --expire=\\<time>\n- Prune entries."
+    assert split_sentences(text) == ["init.defaultBranch: Allows overriding the default branch name.",
+                                     "--expire=<time>: Prune entries."]

@@ -1,0 +1,56 @@
+"""Typed spans and question shapes, the vocabulary of the reader and of the claim check."""
+import pytest
+
+from model.questions import analyse
+from model.spans import find_spans, negated, normalise
+
+
+def kinds(text: str) -> list[tuple[str, str]]:
+    return [(s.kind, s.text) for s in find_spans(text)]
+
+
+def test_spans_of_each_kind() -> None:
+    assert kinds("Prune after 2 weeks; the default is 6700.") == [("duration", "2 weeks"), ("number", "6700")]
+    assert kinds("Use --cleanup=<mode> or -s with tar.umask.") == [
+        ("option", "--cleanup=<mode>"), ("option", "-s"), ("identifier", "tar.umask")]
+    assert kinds("Edit ~/.gitconfig and $GIT_DIR/config, e.g. now.") == [
+        ("identifier", "~/.gitconfig"), ("identifier", "$GIT_DIR")]
+    assert kinds('Set it to "never" for Amazon Renewed items.') == [("quoted", "never"), ("name", "Amazon Renewed")]
+
+
+def test_number_words_normalise_to_digits() -> None:
+    assert normalise("Two Years.") == "2 years"
+    assert kinds("within two years")[0] == ("duration", "two years")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("It does not list untracked files.", True),
+    ("It lists untracked files.", False),
+    ("You can't skip it.", True),
+    ("It is never not run.", False),  # a double negative
+])
+def test_negation(text: str, expected: bool) -> None:
+    assert negated(text) is expected
+
+
+@pytest.mark.parametrize("question, expects, polar, default", [
+    ("How many loose objects trigger gc?", {"number", "duration"}, False, False),
+    ("How long are reflog entries kept by default?", {"duration", "number"}, False, True),
+    ("Which option makes git revert open an editor?", {"option"}, False, False),
+    ("Which configuration variable sets the initial branch name?", {"identifier"}, False, False),
+    ("Does git stash show list untracked files?", set(), True, False),
+    ("What name does git init give the first branch if I don't choose one?", set(), False, True),
+    ("Why is the sky blue?", set(), False, False),
+])
+def test_question_shapes(question: str, expects: set[str], polar: bool, default: bool) -> None:
+    shape = analyse(question)
+    assert set(shape.expects) == expects
+    assert shape.polar is polar and shape.wants_default is default
+
+
+def test_focus_drops_the_frame_words() -> None:
+    shape = analyse("Which option sets the default compression level?")
+    assert "compress" in shape.focus and "level" in shape.focus
+    assert "option" not in shape.focus and "default" not in shape.focus
+    assert shape.fits({"option"}) and not shape.fits({"number"})
+    assert analyse("Why?").fits(set())

@@ -72,7 +72,7 @@ def report(name: str, cal: Calibration, rows: list[dict], x: np.ndarray, y: np.n
     conf = np.array([cal.confidence(Signals(*v)) for v in x])
     print(f"{name}: ECE {expected_calibration_error(list(conf), list(y.astype(bool))):.3f} over {len(y)} candidates")
     answerable = {r["id"] for r in rows if r["answerable"]}
-    for t in (0.3, 0.4, 0.5, 0.6, 0.7):
+    for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75):
         best: dict[str, tuple[float, bool]] = {}  # per question, the most confident candidate
         for r, c, ok in zip(rows, conf, y):
             if r["id"] not in best or c > best[r["id"]][0]:
@@ -80,7 +80,7 @@ def report(name: str, cal: Calibration, rows: list[dict], x: np.ndarray, y: np.n
         shown = [(c, ok) for c, ok in best.values() if c >= t]
         right = sum(ok for c, ok in shown)
         wrong = len(shown) - right
-        print(f"  threshold {t:.1f}: correct {right / max(1, len(answerable)):.2f} of answerable, "
+        print(f"  threshold {t:.2f}: correct {right / max(1, len(answerable)):.2f} of answerable, "
               f"wrong shown {wrong}/{len(best)} ({wrong / max(1, len(best)):.2f})")
 
 

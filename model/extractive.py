@@ -17,7 +17,7 @@ from model.base import Generation, GenerationParams, Passage, Prompt, Token
 from model.prompts import DONT_KNOW
 from model.questions import Shape, analyse
 from model.spans import find_spans
-from model.textutil import content_terms, split_sentences
+from model.textutil import clean_sentence, content_terms, split_sentences
 
 Similarity = Callable[[str, list[str]], list[float]]
 
@@ -73,7 +73,8 @@ class ExtractiveGenerator:
         chosen = self.select(query, prompt.passages)
         if not chosen:
             return Generation(DONT_KNOW, backend=self.name)
-        chosen.sort(key=lambda s: (s.passage, s.index))  # reading order
+        lead = chosen[0].passage
+        chosen.sort(key=lambda s: (s.passage != lead, s.passage, s.index))  # the answering passage first, in reading order
         text = " ".join(f"{_end(s.text)} [{s.n}]" for s in chosen)
         cited = tuple(dict.fromkeys(s.n for s in chosen))
         return Generation(text, backend=self.name, cited=cited)
@@ -162,7 +163,7 @@ def _near_duplicate(a: str, b: str) -> bool:
 
 
 def _end(sentence: str) -> str:
-    s = re.sub(r"^(?:[-*•]\s+)+", "", sentence.strip())  # a list item's bullet is not part of it
+    s = clean_sentence(sentence)
     return s if s[-1:] in ".!?\"')]”’:" else s + "."
 
 
@@ -177,15 +178,21 @@ def looks_like_heading(sentence: str) -> bool:
     return len(text.split()) <= 5 and not sentence.rstrip().endswith((".", "!", "?", ")"))
 
 
+COMPLETION_REACH = 3  # sentences after an answer searched for the fact or default it lacks
+
+
 def _kinds(text: str) -> set[str]:
     return {s.kind for s in find_spans(text)} if text else set()
+
+
+_FIRST_PERSON = re.compile(r"^\s*(?:I|I['’](?:ve|m|d)|My|How (?:do|can) I)\b(?=[^.!?]{0,120}[.!?]?\s*$)")
 
 
 def restates(sentence: str, question: str) -> bool:
     """A sentence that only says what the question says: an FAQ entry's own title, phrased as a
     statement ("I've made a mistake in the last commit.") — its answer is what follows."""
-    if _is_question(sentence):
-        return True
+    if _is_question(sentence) or _FIRST_PERSON.match(sentence):
+        return True  # "I've made a mistake in the last commit." is how FAQs title a question
     terms = set(content_terms(sentence))
     if not terms or len(sentence.split()) > 14 or find_spans(sentence):
         return False
@@ -198,12 +205,16 @@ def _answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape
     the question asks for; a question, or a statement restating the question, is answered by up
     to two sentences after it."""
     if not restates(sentence.text, question):
-        following = passage_sentences[sentence.index + 1] if sentence.index + 1 < len(passage_sentences) else ""
-        needs_fact = shape.expects and not shape.fits(_kinds(sentence.text)) and shape.fits(_kinds(following))
-        needs_default = (shape.wants_default and "default" not in sentence.text.lower()
-                         and "default" in following.lower())
-        if following and (needs_fact or needs_default) and not looks_like_heading(following):
-            return [sentence, Scored(sentence.passage, sentence.index + 1, sentence.n, following, sentence.score)]
+        lacks_fact = bool(shape.expects) and not shape.fits(_kinds(sentence.text))
+        lacks_default = shape.wants_default and "default" not in sentence.text.lower()
+        if not (lacks_fact or lacks_default):
+            return [sentence]
+        for si in range(sentence.index + 1, min(sentence.index + 1 + COMPLETION_REACH, len(passage_sentences))):
+            text = passage_sentences[si]
+            if looks_like_heading(text) or _is_question(text) or ":" in text[:40] and si > sentence.index + 1:
+                break  # the next item of a list, or a new section: no longer about this sentence
+            if (lacks_fact and shape.fits(_kinds(text))) or (lacks_default and "default" in text.lower()):
+                return [sentence, Scored(sentence.passage, si, sentence.n, text, sentence.score)]
         return [sentence]
     follow: list[Scored] = []
     for si in range(sentence.index + 1, min(sentence.index + 4, len(passage_sentences))):

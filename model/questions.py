@@ -34,6 +34,9 @@ _DEFAULT = re.compile(
     r"\bwhen (none|nothing) is (given|set|specified)\b|\bunless configured\b|\bout of the box\b",
     re.IGNORECASE,
 )
+# a capitalised word after the first one, or a word with a digit: the names a question is about
+_NAMED = re.compile(r"(?<=[\w,;:)] )[A-Z][\w'-]*[a-z][\w'-]*|(?<=[\w,;:)] )[A-Z]{2,}\b|\b[A-Za-z]+\d[\w.]*\b"
+                    r"|\b\d{2,}(?:\.\d+)*\b|\b[a-z]+\.[A-Za-z][\w.]*\b")
 # words that shape the question but are not what it is about
 _FRAME = frozenset(content_terms(
     "default defaults happen happens use used using way mean means called name option variable "
@@ -47,6 +50,7 @@ class Shape:
     polar: bool  # a yes/no question
     wants_default: bool  # asks for the default behaviour or value
     focus: tuple[str, ...]  # stemmed content terms the question is about
+    names: tuple[str, ...] = ()  # stemmed names and code-like words ("GitLab", "Chocolatey", "v2.1")
 
     def fits(self, kinds: set[str]) -> bool:
         """Whether a sentence holding spans of `kinds` can answer the question (True when open)."""
@@ -65,4 +69,5 @@ def analyse(question: str) -> Shape:
         polar=bool(_POLAR.match(question)),
         wants_default=bool(_DEFAULT.search(question)),
         focus=tuple(terms),
+        names=tuple(dict.fromkeys(t for w in _NAMED.findall(question) for t in content_terms(w))),
     )

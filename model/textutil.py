@@ -211,6 +211,23 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in pieces if any(c.isalnum() for c in p)]
 
 
+_PREAMBLE = re.compile(
+    r"^\s*(?:the (?:correct |short )?answer(?: to (?:this|your) question)? is|here is the answer|answer)\s*:\s*",
+    re.IGNORECASE,
+)
+
+
+def strip_preamble(text: str) -> str:
+    """"The answer is: 90 days." → "90 days." (small models announce their answer)."""
+    return _PREAMBLE.sub("", text, count=1)
+
+
+def clean_sentence(sentence: str) -> str:
+    """A sentence as shown on its own: no list bullet in front, no bold/italic markers."""
+    s = re.sub(r"^(?:[-*•]\s+)+", "", sentence.strip())
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", s)
+
+
 def strip_citations(text: str) -> str:
     """Remove [n], [n, m] and [n][m] markers (and the space before them)."""
     return _CITATION.sub("", text).strip()

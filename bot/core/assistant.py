@@ -32,7 +32,7 @@ from bot.core.types import (
 from bot.store import AnswerData, Exchange, FlagDraft, GuildSettings, Outcome, Store
 from model.base import Generation, GenerationParams, Generator, GeneratorError, Passage, Prompt, Turn
 from model.extractive import ExtractiveGenerator
-from model.textutil import content_words
+from model.textutil import content_words, strip_preamble
 from retrieval.embedder import Embedder
 from retrieval.knowledge_base import KnowledgeBases
 from retrieval.types import DocumentInfo, Hit, IngestReport
@@ -225,6 +225,7 @@ class Assistant:
                                 logprobs.append(tok.logprob)
                             yield TokenEvent(tok.text)
                         gens = [Generation("".join(pieces), logprobs, backend=generator.name)]
+                    gens = [replace(g, text=strip_preamble(g.text)) for g in gens]
                 except (GeneratorError, asyncio.TimeoutError) as exc:
                     timed_out = isinstance(exc, asyncio.TimeoutError)
                     error = "the language model did not answer in time" if timed_out else str(exc)

@@ -61,3 +61,16 @@ def adds_nothing(answer: str, question: str) -> bool:
     """The answer only repeats the question's own words (a name invented from the question)."""
     said = set(content_terms(strip_citations(answer)))
     return bool(said) and not (said - set(content_terms(question)))
+
+
+# share of an answer's own words (those not taken from the question) its cited passages must hold
+MIN_NOVEL_SUPPORT = 0.7
+
+
+def novel_support(answer: str, question: str, passages: Sequence[str]) -> float:
+    """Of the words the answer adds to the question, the share found in the cited passages."""
+    novel = set(content_terms(strip_citations(answer))) - set(content_terms(question))
+    if not novel:
+        return 1.0
+    there = set(content_terms(unescape_markdown(" ".join(passages))))
+    return len(novel & there) / len(novel)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.core.claims import adds_nothing, contradicts, unsupported_facts
-from model.textutil import content_words, split_sentences, strip_citations
+from bot.core.claims import MIN_NOVEL_SUPPORT, adds_nothing, contradicts, novel_support, unsupported_facts
+from model.textutil import clean_sentence, content_words, split_sentences, strip_citations
 
 Encode = Callable[[list[str]], np.ndarray]  # texts → L2-normalised rows
 
@@ -94,7 +94,7 @@ def assess(answer: str, passages: Sequence[str], encode: Encode | None, question
         allowed = np.array([i + 1 in cited for i, _ in sources])
         fit = np.where(allowed, fit, -1.0) if allowed.any() else fit
         at = int(fit.argmax())
-        quote = (sources[at][0] + 1, sources[at][1])
+        quote = (sources[at][0] + 1, clean_sentence(sources[at][1]))
     return Support(
         score=float(per_sentence.mean()),
         weakest=float(per_sentence.min()),
@@ -113,4 +113,6 @@ def problems(answer: str, question: str, cited: Sequence[str], quote: tuple[int,
         found.append(why)
     if question and adds_nothing(answer, question):
         found.append("only repeats the question")
+    elif question and (share := novel_support(answer, question, cited)) < MIN_NOVEL_SUPPORT:
+        found.append(f"says things the source does not ({share:.0%} of its new words are there)")
     return found

@@ -66,6 +66,8 @@ class Judge:
         reading = next((i for i, g in enumerate(gens) if g.backend == EXTRACTIVE), None)
         shape = analyse(question)
         weight = _rarity(shape.focus, texts)
+        everywhere = content_words(" ".join(texts))
+        named = sum(t in everywhere for t in shape.names) / len(shape.names) if shape.names else 1.0
         judged = []
         for i, (g, (s, relevance)) in enumerate(zip(gens, measured)):
             if g.cited and not s.cited:
@@ -80,6 +82,7 @@ class Judge:
                 support=0.0 if s.abstained else s.score,
                 coverage=_share(weight, cited_text),
                 quote_coverage=_share(weight, quoted),
+                named=named,
                 fits=1.0 if shape.fits({sp.kind for sp in find_spans(strip_citations(g.text))}) else 0.0,
                 verified=1.0 if s.verified else 0.0,
                 agreement=agree,

@@ -124,3 +124,16 @@ def test_an_faq_title_stated_as_a_sentence_is_answered_by_what_follows() -> None
     faq = "I made a mistake in the last commit. Run git commit --amend to fix it. Then push again."
     gen = ExtractiveGenerator().answer(Prompt("How do I fix a mistake in my last commit?", [Passage(1, "FAQ", faq)]))
     assert "--amend" in gen.text and not gen.text.startswith("I made")
+
+
+def test_the_default_a_question_asks_for_is_found_a_few_sentences_on() -> None:
+    text = ("--cleanup=<mode>: This option sets how the message is cleaned up. The mode can be verbatim, "
+            "whitespace or strip. The strip mode is the default. Other text follows here.")
+    gen = ExtractiveGenerator().answer(Prompt("Which cleanup mode is used by default?", [Passage(1, "tag", text)]))
+    assert "strip mode is the default" in gen.text
+
+
+def test_a_first_person_faq_title_is_answered_by_what_follows() -> None:
+    faq = "I asked Git to ignore files, yet they are still tracked. Use git rm --cached to untrack them."
+    gen = ExtractiveGenerator().answer(Prompt("Ignored files are still tracked, what now?", [Passage(1, "FAQ", faq)]))
+    assert gen.text.startswith("Use git rm --cached")

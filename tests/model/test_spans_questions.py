@@ -54,3 +54,9 @@ def test_focus_drops_the_frame_words() -> None:
     assert "option" not in shape.focus and "default" not in shape.focus
     assert shape.fits({"option"}) and not shape.fits({"number"})
     assert analyse("Why?").fits(set())
+
+
+def test_names_a_question_is_about() -> None:
+    assert analyse("How do I sign commits on GitLab with an SSH key?").names == ("gitlab", "ssh")
+    assert "2010" in analyse("Who won the World Cup in 2010?").names
+    assert analyse("how do refunds work?").names == ()

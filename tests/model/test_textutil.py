@@ -114,3 +114,11 @@ def test_definition_list_on_separate_lines_and_markdown_escapes() -> None:
     text = "- init.defaultBranch\n- Allows overriding the default branch name.\n- --expire=\\<time>\n- Prune entries."
     assert split_sentences(text) == ["init.defaultBranch: Allows overriding the default branch name.",
                                      "--expire=<time>: Prune entries."]
+
+
+def test_preambles_and_bullets_are_not_part_of_an_answer() -> None:
+    from model.textutil import clean_sentence, strip_preamble
+
+    assert strip_preamble("The answer to your question is:\n\n90 days.") == "90 days."
+    assert strip_preamble("The answer lies in the config.") == "The answer lies in the config."
+    assert clean_sentence("- You can return **most** items.") == "You can return most items."

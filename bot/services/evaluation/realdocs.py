@@ -124,13 +124,15 @@ class QuestionResult:
     cited_docs: tuple[str, ...]
     states_gold: bool  # the shown answer contains a gold phrase
     correct: bool  # answered, states a gold phrase and cites the gold document
+    tentative: bool = False  # shown with a warning to check the source
 
 
-def judge(q: RealQuestion, answer: str, refused: bool, confidence: float, cited: Sequence[str]) -> QuestionResult:
+def judge(q: RealQuestion, answer: str, refused: bool, confidence: float, cited: Sequence[str],
+          tentative: bool = False) -> QuestionResult:
     states = not refused and q.answerable and has_gold(answer, q.gold)
     correct = states and q.doc in cited
     return QuestionResult(q.id, q.question, answer, confidence, refused, q.answerable, q.doc, tuple(cited),
-                          states, correct)
+                          states, correct, tentative and not refused)
 
 
 @dataclass
@@ -162,7 +164,10 @@ def _rate(part: int, whole: int) -> float:
 
 
 def summarize(name: str, results: Sequence[QuestionResult], threshold: float) -> RealDocsReport:
-    """Rates over answerable questions, out-of-scope ones and shown answers; ECE over shown answers."""
+    """Rates over answerable questions, out-of-scope ones and shown answers; ECE over shown answers.
+
+    wrong_without_warning: wrong answers shown as sure (not tentative), as a share of all questions.
+    """
     ans = [r for r in results if r.answerable]
     oos = [r for r in results if not r.answerable]
     shown = [r for r in results if not r.refused]
@@ -173,6 +178,8 @@ def summarize(name: str, results: Sequence[QuestionResult], threshold: float) ->
         "refused_when_answerable": _rate(sum(r.refused for r in ans), len(ans)),
         "out_of_scope_refused": _rate(sum(r.refused for r in oos), len(oos)),
         "wrong_and_confident": _rate(len(wrong_confident), len(shown)),
+        "wrong_without_warning": _rate(sum(not r.correct and not r.tentative for r in shown), len(results)),
+        "tentative": _rate(sum(r.tentative for r in shown), len(shown)),
         "answered": _rate(len(shown), len(results)),
     }
     confidences, correct = [r.confidence for r in shown], [r.correct for r in shown]
@@ -198,22 +205,34 @@ def _ingest(assistant: Assistant, data: RealDocsSet) -> None:
             raise EvalError(f"could not index {report.errors[0]['source']}: {report.errors[0]['error']}")
 
 
-async def run_realdocs(
-    settings: Settings, folder: Path, *, limit: int | None = None, progress: Progress | None = None,
-) -> RealDocsReport:
+async def open_realdocs(
+    settings: Settings, folder: Path, limit: int | None = None
+) -> tuple[RealDocsSet, Assistant]:
+    """The set and an assistant over its documents, indexed once per set version under DATA_DIR/eval/."""
     data = load_realdocs(folder, limit)
     cache = settings.data_dir / "eval" / f"{data.name}-{data.fingerprint()}"
     settings = settings.updated(**{"data_dir": cache, "limits.max_documents": 0})
     assistant = await Assistant.create(settings)
     try:
         await asyncio.to_thread(_ingest, assistant, data)
+    except BaseException:
+        await assistant.aclose()
+        raise
+    return data, assistant
+
+
+async def run_realdocs(
+    settings: Settings, folder: Path, *, limit: int | None = None, progress: Progress | None = None,
+) -> RealDocsReport:
+    data, assistant = await open_realdocs(settings, folder, limit)
+    try:
         results = []
         for i, q in enumerate(data.questions, 1):
             answer = await assistant.answer(Question(q.question, user="eval", scope=SCOPE))
             cited = [Path(c.source).name for c in answer.citations]
-            results.append(judge(q, answer.text, answer.refused, answer.confidence, cited))
+            results.append(judge(q, answer.text, answer.refused, answer.confidence, cited, answer.tentative))
             if progress:
                 progress("answers", i, len(data.questions))
-        return summarize(data.name, results, settings.answering.threshold)
+        return summarize(data.name, results, assistant.settings.answering.threshold)
     finally:
         await assistant.aclose()

@@ -65,3 +65,12 @@ def test_quote_is_the_source_sentence_of_the_first_claim() -> None:
 def test_documentation_wording_is_not_an_abstention() -> None:
     assert not abstains("If this option is not specified, the expiration time defaults to 90 days.")
     assert abstains("This is not mentioned in the passages.")
+
+
+def test_an_answer_whose_new_words_are_not_in_the_source_is_not_verified() -> None:
+    question = "Do you offer gift wrapping for orders?"
+    passage = "Free shipping applies above 50 euros. The threshold does not count gift cards."
+    invented = assess("We do not offer gift wrapping; we only offer a limited range of services [1].",
+                      [passage], None, question)
+    assert not invented.verified
+    assert any("source does not" in p for p in invented.problems)

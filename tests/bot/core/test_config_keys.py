@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 # values that a default-derived change would not make valid (choices, paths, lists, text)
 SPECIAL: dict[str, tuple[str, str, Any]] = {  # key: (TOML literal, env text, expected value)
     "data_dir": ('"/tmp/rc-x"', "/tmp/rc-x", Path("/tmp/rc-x")),
-    "generation.backend": ('"extractive"', "extractive", "extractive"),
+    "generation.backend": ('"local"', "local", "local"),
     "generation.local_model": ('"/m/x.gguf"', "/m/x.gguf", "/m/x.gguf"),
     "embedder.model": ('"/m/emb"', "/m/emb", "/m/emb"),
     "retrieval.fusion": ('"rrf"', "rrf", "rrf"),

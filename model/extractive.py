@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from model.base import Generation, GenerationParams, Passage, Prompt, Token
 from model.prompts import DONT_KNOW
@@ -62,7 +62,29 @@ class ExtractiveGenerator:
             yield Token(chunk)
 
     async def generate_n(self, prompt: Prompt, params: GenerationParams) -> list[Generation]:
-        return [self.answer(prompt)] * max(1, params.n)  # deterministic: candidates agree
+        return self.readings(prompt, params.n)
+
+    def readings(self, prompt: Prompt, n: int) -> list[Generation]:
+        """The answer, then up to n-1 runners-up: the best reading of each other passage, then of
+        the answer's own passages without the sentences it already gave."""
+        first = self.answer(prompt)
+        out = [first]
+        for passage in prompt.passages:
+            if len(out) >= n:
+                break
+            if passage.n in first.cited:
+                continue
+            other = self.answer(replace(prompt, passages=[passage]))
+            if other.cited:
+                out.append(other)
+        if len(out) < n:  # then the next best reading of the cited passages, without what was said
+            said = first.text
+            rest = [replace(p, text="\n".join(x for x in split_sentences(p.text) if _end(x) not in said))
+                    for p in prompt.passages if p.n in first.cited]
+            other = self.answer(replace(prompt, passages=rest))
+            if other.cited and other.text != first.text:
+                out.append(other)
+        return out
 
     async def aclose(self) -> None:
         return None

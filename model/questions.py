@@ -34,9 +34,9 @@ _DEFAULT = re.compile(
     r"\bwhen (none|nothing) is (given|set|specified)\b|\bunless configured\b|\bout of the box\b",
     re.IGNORECASE,
 )
-# a capitalised word after the first one, or a word with a digit: the names a question is about
+# a capitalised word after the first one, a word with a digit, a year or a version: what a question names
 _NAMED = re.compile(r"(?<=[\w,;:)] )[A-Z][\w'-]*[a-z][\w'-]*|(?<=[\w,;:)] )[A-Z]{2,}\b|\b[A-Za-z]+\d[\w.]*\b"
-                    r"|\b\d{2,}(?:\.\d+)*\b|\b[a-z]+\.[A-Za-z][\w.]*\b")
+                    r"|\b(?:1[89]|20)\d\d\b|\b\d+\.\d+(?:\.\d+)*\b|\b[a-z]+\.[A-Za-z][\w.]*\b")
 # words that shape the question but are not what it is about
 _FRAME = frozenset(content_terms(
     "default defaults happen happens use used using way mean means called name option variable "

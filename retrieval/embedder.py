@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +22,9 @@ def passage_text(title: str | None, heading: str | None, text: str) -> str:
     return f"{head}\n{text}" if head else text
 
 
+CACHE_SIZE = 4096  # sentence vectors kept by `encode_cached` (about 6 MB at 384 dimensions)
+
+
 class Embedder:
     def __init__(
         self,
@@ -35,6 +39,8 @@ class Embedder:
         self.batch_size = batch_size
         self.local_files_only = local_files_only
         self._model: Any = None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._counter: Any = None  # a private copy of the tokenizer, for count_tokens
         self._lock = threading.Lock()
 
@@ -91,10 +97,28 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """`encode`, remembering the last CACHE_SIZE texts: answering one question encodes the
+        same passage sentences for the extractive reading, the support check and the quote."""
+        with self._cache_lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            known.update(zip(missing, self.encode(missing)))
+        with self._cache_lock:
+            for text in dict.fromkeys(texts):
+                self._cache[text] = known[text]
+                self._cache.move_to_end(text)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([known[t] for t in texts])
+
     def similarity(self, query: str, texts: Sequence[str]) -> list[float]:
         if len(texts) == 0:
             return []
-        vectors = self.encode([query, *texts])
+        vectors = self.encode_cached([query, *texts])
         return [float(x) for x in vectors[1:] @ vectors[0]]
 
 

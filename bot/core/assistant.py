@@ -232,11 +232,14 @@ class Assistant:
                     log.warning("generation failed: %s", error)
                     gens = []
             # the extractive reading is always built: generated answers must agree with it
-            reading = await asyncio.to_thread(self.extractive.answer, prompt)
+            readings = await asyncio.to_thread(
+                self.extractive.readings, prompt,
+                self.settings.generation.candidates if generator is self.extractive else 1,
+            )
             if generator is self.extractive:
-                async for event in _stream_text(reading.text):
+                async for event in _stream_text(readings[0].text):
                     yield event
-            candidates = await self.judge.judge(text, [*gens, reading], passages, evidence)
+            candidates = await self.judge.judge(text, [*gens, *readings], passages, evidence)
             if query == text and _FOLLOW_UP.match(text):
                 # "and for digital items?" with nothing before it: what it refers to is a guess
                 candidates = [replace(c, confidence=c.confidence * ELLIPSIS_DISCOUNT) for c in candidates]

@@ -56,7 +56,7 @@ class Judge:
         def measure() -> list[tuple[Support, float]]:
             out = []
             for g in gens:
-                support = assess(g.text, texts, self.embedder.encode, question)
+                support = assess(g.text, texts, self.embedder.encode_cached, question)
                 body = strip_citations(g.text)
                 relevance = self.embedder.similarity(question, [body])[0] if body else 0.0
                 out.append((support, float(relevance)))

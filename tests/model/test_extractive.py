@@ -5,7 +5,7 @@ import pytest
 from model.base import GenerationParams, Passage, Prompt
 from model.extractive import ExtractiveGenerator, lexical_scores
 from model.factory import build_generator
-from model.textutil import split_sentences
+from model.textutil import split_sentences, strip_citations
 
 PASSAGES = [
     Passage(1, "Shipping", "Orders ship from our warehouse in Lyon. Shipping takes two business days in France."),
@@ -55,7 +55,11 @@ async def test_stream_and_deterministic():
     whole = await ext.generate(prompt)
     chunks = [t.text async for t in ext.stream(prompt)]
     assert len(chunks) > 3 and "".join(chunks) == whole.text
-    assert [g.text for g in await ext.generate_n(prompt, GenerationParams(n=2))] == [whole.text] * 2
+    assert [g.text for g in await ext.generate_n(prompt, GenerationParams(n=3))] == [whole.text]  # no runner-up
+    both = Prompt("When do refunds and shipping happen?", PASSAGES)
+    first, second = await ext.generate_n(both, GenerationParams(n=2))
+    assert first.text == (await ext.generate(both)).text
+    assert strip_citations(second.text) not in first.text  # a runner-up says something else
 
 
 @pytest.mark.slow

@@ -39,3 +39,19 @@ def test_lazy_load_from_many_threads(embedder: Embedder) -> None:
     for t in threads:
         t.join()
     assert dims == [386] * 4
+
+
+def test_cached_encoding_equals_encoding_and_is_bounded(embedder: Embedder, monkeypatch) -> None:
+    import retrieval.embedder as module
+
+    texts = ["a cat on a mat", "quarterly tax filing deadline", "a cat on a mat"]
+    plain = embedder.encode(texts)
+    assert np.allclose(embedder.encode_cached(texts), plain, atol=1e-6)
+    calls: list[list[str]] = []
+    real = embedder.encode
+    monkeypatch.setattr(embedder, "encode", lambda t: calls.append(list(t)) or real(t))
+    embedder.encode_cached(["a cat on a mat", "a new sentence"])
+    assert calls == [["a new sentence"]]  # only what was not seen before is encoded
+    monkeypatch.setattr(module, "CACHE_SIZE", 2)
+    embedder.encode_cached(["one", "two", "three"])
+    assert len(embedder._cache) == 2 and embedder.encode_cached([]).shape == (0, 384)

@@ -64,7 +64,10 @@ def test_summarize_counts_every_outcome() -> None:
     assert report.rates == {
         "correct_with_citation": 0.25, "correct_without_citation": 0.25, "refused_when_answerable": 0.25,
         "out_of_scope_refused": 0.5, "wrong_and_confident": 0.5, "answered": round(4 / 6, 4),
+        "wrong_without_warning": 0.5, "tentative": 0.0,
     }
+    warned = summarize("t", [*results[:3], judge(Q, "30 days [1]", False, 0.5, ["reflog.html"], tentative=True)], 0.4)
+    assert warned.rates["wrong_without_warning"] == 0.25 and warned.rates["tentative"] == round(1 / 3, 4)
     shown = [0.95, 0.8, 0.7, 0.5]
     assert report.ece == pytest.approx(expected_calibration_error(shown, [True, False, False, False]), abs=1e-4)
     assert sum(b.count for b in report.calibration) == 4

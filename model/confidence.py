@@ -1,37 +1,17 @@
-"""Confidence of an answer from independent signals, each in [0, 1]. Pure functions.
+"""Confidence signals of an answer, each in [0, 1]. Pure functions.
 
-Signals:
-- retrieval: how well the best passage matches the question (the core squashes a cosine/rerank score);
-- generation: the model's own certainty, `logprob_confidence(mean token logprob)`;
-- support: how much of the answer the passages back up (grounding check);
-- agreement: how much several sampled candidates say the same thing (`agreement(texts)`).
+- `logprob_confidence`: the model's own certainty from its mean token log-probability;
+- `agreement`: how much several candidates say the same thing.
 
-`combine` blends a weighted arithmetic mean (forgiving) with a weighted
-geometric mean (a weak link drags the result down), over the signals that are
-present. Both means are non-decreasing in every input, so the blend is too;
-weights of missing (None) signals are redistributed over the present ones.
+The judge combines these with its other signals in `model.calibration`.
 """
 from __future__ import annotations
 
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from model.textutil import content_terms, strip_citations
-
-
-@dataclass(frozen=True)
-class Weights:
-    retrieval: float = 0.4
-    generation: float = 0.2
-    support: float = 0.3
-    agreement: float = 0.1
-    # 1.0 = pure arithmetic mean, 0.0 = pure geometric mean
-    softness: float = 0.5
-
-
-DEFAULT_WEIGHTS = Weights()
 
 
 def logprob_confidence(mean_logprob: float | None, center: float = -1.0, scale: float = 0.4) -> float:
@@ -45,33 +25,6 @@ def logprob_confidence(mean_logprob: float | None, center: float = -1.0, scale: 
         return 0.0
     z = (min(mean_logprob, 0.0) - center) / scale
     return _clamp(1.0 / (1.0 + math.exp(-z)))
-
-
-def combine(
-    retrieval: float,
-    generation: float | None = None,
-    support: float | None = None,
-    agreement: float | None = None,
-    weights: Weights = DEFAULT_WEIGHTS,
-) -> float:
-    """One confidence in [0, 1], non-decreasing in each signal given."""
-    pairs = [
-        (retrieval, weights.retrieval),
-        (generation, weights.generation),
-        (support, weights.support),
-        (agreement, weights.agreement),
-    ]
-    present = [(_clamp(v), w) for v, w in pairs if v is not None and w > 0]
-    total = sum(w for _, w in present)
-    if total <= 0:
-        return 0.0
-    arithmetic = sum(v * w for v, w in present) / total
-    if any(v <= 0.0 for v, _ in present):
-        geometric = 0.0  # the weighted geometric mean of anything with a zero
-    else:
-        geometric = math.exp(sum(w * math.log(v) for v, w in present) / total)
-    soft = _clamp(weights.softness)
-    return _clamp(soft * arithmetic + (1.0 - soft) * geometric)
 
 
 def agreement(texts: Sequence[str]) -> float:

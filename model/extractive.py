@@ -58,8 +58,8 @@ class ExtractiveGenerator:
         return self.answer(prompt)
 
     async def stream(self, prompt: Prompt, params: GenerationParams | None = None) -> AsyncIterator[Token]:
-        for chunk in re.findall(r"\s*\S+", self.answer(prompt).text):
-            yield Token(chunk)
+        for token in as_tokens(self.answer(prompt).text):
+            yield token
 
     async def generate_n(self, prompt: Prompt, params: GenerationParams) -> list[Generation]:
         return self.readings(prompt, params.n)
@@ -153,6 +153,11 @@ class ExtractiveGenerator:
                 if len(chosen) < self.max_sentences and not any(_near_duplicate(item.text, c.text) for c in chosen):
                     chosen.append(item)
         return chosen
+
+
+def as_tokens(text: str) -> list[Token]:
+    """A finished text as stream tokens, a word (with the space before it) each."""
+    return [Token(chunk) for chunk in re.findall(r"\s*\S+", text)]
 
 
 def lexical_scores(query: str, sentences: Sequence[str]) -> list[float]:

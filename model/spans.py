@@ -85,10 +85,6 @@ def find_spans(text: str) -> list[Span]:
     return [span for _, span in sorted(found, key=lambda item: item[0])]
 
 
-def has_kind(text: str, kinds: frozenset[str]) -> bool:
-    return any(s.kind in kinds for s in find_spans(text))
-
-
 def negated(text: str) -> bool:
     """Whether the sentence is grammatically negative ("does not", "never", "cannot", "no ...")."""
     return len(_NEGATION.findall(text)) % 2 == 1

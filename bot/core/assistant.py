@@ -31,7 +31,7 @@ from bot.core.types import (
 )
 from bot.store import AnswerData, Exchange, FlagDraft, GuildSettings, Outcome, Store
 from model.base import Generation, GenerationParams, Generator, GeneratorError, Passage, Prompt, Turn
-from model.extractive import ExtractiveGenerator
+from model.extractive import ExtractiveGenerator, as_tokens
 from model.textutil import content_words, strip_preamble
 from retrieval.embedder import Embedder
 from retrieval.knowledge_base import KnowledgeBases
@@ -237,8 +237,8 @@ class Assistant:
                 self.settings.generation.candidates if generator is self.extractive else 1,
             )
             if generator is self.extractive:
-                async for event in _stream_text(readings[0].text):
-                    yield event
+                for token in as_tokens(readings[0].text):
+                    yield TokenEvent(token.text)
             candidates = await self.judge.judge(text, [*gens, *readings], passages, evidence)
             if query == text and _FOLLOW_UP.match(text):
                 # "and for digital items?" with nothing before it: what it refers to is a guess
@@ -331,11 +331,6 @@ def personalise(hits: list[Hit], facts: list[str]) -> list[Hit]:
 def prompt_memory(context: Context) -> dict[str, object]:
     """Prompt fields carrying the conversation summary and the user's stated facts."""
     return {"memory": context.summary, "profile": tuple(context.facts)}
-
-
-async def _stream_text(text: str) -> AsyncIterator[TokenEvent]:
-    for piece in re.findall(r"\s*\S+", text):
-        yield TokenEvent(piece)
 
 
 def _ms_since(started: float) -> int:

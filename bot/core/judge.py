@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.grounding import Support, assess
 from model.base import Generation, Passage
@@ -71,7 +71,7 @@ class Judge:
         judged = []
         for i, (g, (s, relevance)) in enumerate(zip(gens, measured)):
             if g.cited and not s.cited:
-                s = Support(s.score, s.weakest, g.cited, s.abstained, s.quote, s.problems)
+                s = replace(s, cited=g.cited)
             cited_text = " ".join(texts[n - 1] for n in s.cited if 1 <= n <= len(texts))
             quoted = f"{s.quote[1] if s.quote else ''} {strip_citations(g.text)}"
             others = [j for j in range(len(gens)) if j != i and (reading in (i, j))]

@@ -7,6 +7,7 @@ stemmed content words weighted by rarity. Deterministic.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -190,7 +191,7 @@ def _near_duplicate(a: str, b: str) -> bool:
 
 
 def _end(sentence: str) -> str:
-    s = clean_sentence(sentence)
+    s = clean_sentence(sentence).rstrip(";,")
     return s if s[-1:] in ".!?\"')]”’:" else s + "."
 
 
@@ -202,7 +203,9 @@ def looks_like_heading(sentence: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(letters) > 3:
         return True
-    return len(text.split()) <= 5 and not sentence.rstrip().endswith((".", "!", "?", ")"))
+    if re.search(r"\S: \S", text):
+        return False  # a "term: value" item ("PayPal: within 24 hours;") states something
+    return len(text.split()) <= 5 and not sentence.rstrip().endswith((".", "!", "?", ")", ";"))
 
 
 COMPLETION_REACH = 3  # sentences after an answer searched for the fact or default it lacks
@@ -231,6 +234,11 @@ def _answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape
     """A statement answers for itself, with the next sentence when only that one holds the fact
     the question asks for; a question, or a statement restating the question, is answered by up
     to two sentences after it."""
+    if sentence.text.rstrip().endswith(":"):  # "… depends on the payment method:" — the list is the answer
+        items = [Scored(sentence.passage, si, sentence.n, passage_sentences[si], sentence.score)
+                 for si in range(sentence.index + 1, min(sentence.index + 1 + COMPLETION_REACH, len(passage_sentences)))]
+        items = list(itertools.takewhile(lambda s: not looks_like_heading(s.text), items))
+        return [sentence, *items]
     if not restates(sentence.text, question):
         lacks_fact = bool(shape.expects) and not shape.fits(_kinds(sentence.text))
         lacks_default = shape.wants_default and "default" not in sentence.text.lower()

@@ -136,7 +136,9 @@ def unescape_markdown(text: str) -> str:
 def _is_label(piece: str) -> bool:
     """A definition-list term: a few tokens, no sentence end ("gc.auto", "-n", "--expire=<time>")."""
     piece = piece.strip()
-    return bool(piece) and len(piece) <= 60 and bool(_LABEL.match(piece)) and piece[-1] not in ".!?"
+    if not piece or len(piece) > 60 or piece[-1] in ".!?;,:" or ": " in piece:
+        return False  # a sentence, or an item that already reads "term: text"
+    return bool(_LABEL.match(piece))
 
 
 def _list_items(block: str) -> list[str]:

@@ -141,3 +141,11 @@ def test_a_first_person_faq_title_is_answered_by_what_follows() -> None:
     faq = "I asked Git to ignore files, yet they are still tracked. Use git rm --cached to untrack them."
     gen = ExtractiveGenerator().answer(Prompt("Ignored files are still tracked, what now?", [Passage(1, "FAQ", faq)]))
     assert gen.text.startswith("Use git rm --cached")
+
+
+def test_a_sentence_introducing_a_list_is_answered_with_its_items() -> None:
+    text = ("Refund times depend on the payment method:\n  - PayPal: within 24 hours;\n"
+            "  - Cards: 3 to 10 working days;\n\nOther news follows here today.")
+    gen = ExtractiveGenerator().answer(Prompt("How long do refunds take for each payment method?",
+                                              [Passage(1, "Refunds", text)]))
+    assert "PayPal: within 24 hours. [1]" in gen.text and "Cards: 3 to 10 working days. [1]" in gen.text

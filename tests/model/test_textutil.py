@@ -122,3 +122,9 @@ def test_preambles_and_bullets_are_not_part_of_an_answer() -> None:
     assert strip_preamble("The answer to your question is:\n\n90 days.") == "90 days."
     assert strip_preamble("The answer lies in the config.") == "The answer lies in the config."
     assert clean_sentence("- You can return **most** items.") == "You can return most items."
+
+
+def test_list_items_that_already_read_term_and_text_stay_apart() -> None:
+    text = "Refunds depend on the method:\n- PayPal: within 24 hours;\n- iDEAL and Bancontact: 1 to 3 working days;"
+    assert split_sentences(text) == ["Refunds depend on the method:", "- PayPal: within 24 hours;",
+                                     "- iDEAL and Bancontact: 1 to 3 working days;"]

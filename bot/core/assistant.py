@@ -16,6 +16,7 @@ from dataclasses import asdict, replace
 from bot.core import safety
 from bot.core.compose import compose, error_answer
 from bot.core.config import Settings
+from bot.core.curated import CuratedMatcher, curated_answer
 from bot.core.generation import make_generator, with_deadline
 from bot.core.judge import Judge, Judged, pick
 from bot.core.memory import Context, Memory
@@ -29,7 +30,7 @@ from bot.core.types import (
     StatusEvent,
     TokenEvent,
 )
-from bot.store import AnswerData, Exchange, FlagDraft, GuildSettings, Outcome, Store
+from bot.store import AnswerData, Exchange, FactChange, FlagDraft, GuildSettings, Outcome, Store
 from model.base import Generation, GenerationParams, Generator, GeneratorError, Passage, Prompt, Turn
 from model.extractive import ExtractiveGenerator, as_tokens
 from model.textutil import content_words, strip_preamble
@@ -78,6 +79,7 @@ class Assistant:
         self.memory = Memory(embedder.encode, settings.answering.history_turns)
         self.sentiment = SentimentScorer()
         self.frustration = FrustrationPolicy(settings.answering.frustration_below, settings.answering.frustration_run)
+        self.curated = CuratedMatcher(store.curated, embedder.encode, settings.curated.threshold)
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
@@ -187,6 +189,14 @@ class Assistant:
             sentiments=self.frustration.run_length,
         )
         learned = self.memory.learn(question, read.facts)
+        match = await self.curated.match(question.scope, text) if instruction is None else None
+        if match is not None:  # a moderator-approved answer wins before retrieval and generation
+            answer = curated_answer(text, match, _ms_since(started))
+            mood = await asyncio.to_thread(self.sentiment.score, text)
+            final = await self._record(question, text, answer, mood, [], learned.changes)
+            await self.store.curated.record_hit(question.scope, match.row.id)
+            yield FinalEvent(final)
+            return
         context = self.memory.context(question, read, learned.facts)
         history = context.history
         yield StatusEvent("retrieving")
@@ -250,6 +260,14 @@ class Assistant:
         ))
         mood = await asyncio.to_thread(self.sentiment.score, text)
         flags, escalated = self._flags(question, answer, [mood, *read.sentiments])
+        final = await self._record(question, text, answer, mood, flags, learned.changes)
+        yield FinalEvent(replace(final, escalated=escalated))
+
+    async def _record(
+        self, question: Question, text: str, answer: Answer, mood: float | None, flags: list[FlagDraft],
+        facts: list[FactChange],
+    ) -> Answer:
+        """Write the exchange (answer, flags, learned facts, summary); the answer with its ids."""
         exchange = Exchange(
             scope=question.scope, user=question.user, channel=question.channel,
             conversation=question.conversation, question=text, external_id=question.message_id,
@@ -263,9 +281,8 @@ class Assistant:
             ),
         )
         compact = self.memory.compaction if question.conversation else None
-        ids = await self.store.record_outcome(Outcome(exchange, flags, learned.changes, compact))
-        answer_id = ids.answer_id
-        yield FinalEvent(replace(answer, answer_id=answer_id, escalated=escalated, flag_ids=ids.flag_ids))
+        ids = await self.store.record_outcome(Outcome(exchange, flags, facts, compact))
+        return replace(answer, answer_id=ids.answer_id, flag_ids=ids.flag_ids)
 
     # --- steps ---------------------------------------------------------------------------------
     def _check(self, text: str) -> str | None:

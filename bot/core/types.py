@@ -77,6 +77,7 @@ class Answer:
     flag_ids: dict[str, int] = field(default_factory=dict)  # flags raised on this answer, by kind
     quote: Quote | None = None  # the supporting sentence from the cited source
     tentative: bool = False  # shown, but with a warning to check the source (confidence below `sure`)
+    curated_id: int | None = None  # the moderator-approved curated answer given instead of a generated one
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -89,6 +90,7 @@ class Answer:
             "latency_ms": self.latency_ms,
             "quote": {"n": self.quote.n, "text": self.quote.text} if self.quote else None,
             "tentative": self.tentative,
+            "curated_id": self.curated_id,  # set when a moderator-approved curated answer answered
             **({"error": self.error} if self.error else {}),
         }
 

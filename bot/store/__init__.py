@@ -1,26 +1,41 @@
 """The bot's store: repositories by concern over one database (SQLite by default).
 
 `Store` is the facade callers hold: `store.answers`, `store.conversations`, `store.guilds`,
-`store.facts`, `store.tutoring`, plus the cross-repository `question_context`,
+`store.facts`, `store.tutoring`, `store.curated`, `store.unanswered`, plus the cross-repository `question_context`,
 `record_outcome` and `forget`.
 """
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 import aiosqlite
 
 from bot.store.answers import SqliteAnswers
 from bot.store.conversations import SqliteConversations
+from bot.store.curated import CuratedError, SqliteCurated
 from bot.store.database import COMPONENT, MIGRATIONS, Database
 from bot.store.facts import SqliteFacts
 from bot.store.guilds import SqliteGuilds
-from bot.store.interfaces import Answers, Conversations, Facts, ForgetsUsers, Guilds, Tutoring
+from bot.store.interfaces import (
+    Answers,
+    Conversations,
+    CuratedAnswers,
+    Facts,
+    ForgetsUsers,
+    Guilds,
+    Tutoring,
+    UnansweredQuestions,
+)
 from bot.store.rows import (
     AnswerData,
     AnswerRow,
     Compactor,
+    CuratedDraft,
+    CuratedRow,
+    CuratedVersionRow,
+    DocRef,
     DueReviewRow,
     Exchange,
     FactChange,
@@ -37,15 +52,19 @@ from bot.store.rows import (
     SummaryRow,
     TopicProgressRow,
     TurnRow,
+    UnansweredRow,
     now_iso,
 )
 from bot.store.tutoring import SqliteTutoring
+from bot.store.unanswered import SqliteUnanswered
 
 __all__ = [
     "COMPONENT", "MIGRATIONS", "AnswerData", "AnswerRow", "Answers", "Compactor", "Conversations",
     "Database", "DueReviewRow", "Exchange", "FactChange", "Facts", "ForgetsUsers", "FlagDraft", "FlagRow",
     "GuildSettings", "Guilds", "LogRow", "MessageRow", "Outcome", "OutcomeIds", "QuestionContext", "QuizItemDraft",
     "QuizItemRow", "Store", "SummaryRow", "TopicProgressRow", "Tutoring", "TurnRow", "now_iso",
+    "CuratedAnswers", "CuratedDraft", "CuratedError", "CuratedRow", "CuratedVersionRow", "DocRef",
+    "UnansweredQuestions", "UnansweredRow",
 ]
 
 
@@ -64,6 +83,8 @@ class Store:
         self.guilds: Guilds = self._guilds
         self.facts: Facts = self._facts
         self.tutoring: Tutoring = self._tutoring
+        self.curated: CuratedAnswers = SqliteCurated(db)
+        self.unanswered: UnansweredQuestions = SqliteUnanswered(db)
         # `forget` walks every repository; this order keeps the counts the old single list gave
         self._forgetters: tuple[ForgetsUsers[aiosqlite.Connection], ...] = (
             self._tutoring, self._facts, self._conversations, self._answers, self._guilds,
@@ -104,6 +125,17 @@ class Store:
         settings = await self._guilds.get(scope)
         recent = await self._conversations.recent_sentiments(scope, user, sentiments) if sentiments > 0 else []
         return QuestionContext(turns, summary, facts, settings, recent)
+
+    async def resolve_unanswered(
+        self, scope: str, answer_ids: Sequence[int], draft: CuratedDraft, by: str
+    ) -> CuratedRow:
+        """Save a curated answer and close the unanswered questions it answers, in one transaction."""
+        async with self.db.transaction() as tx:
+            curated_id = await SqliteCurated.add_in(tx, scope, draft, by)
+            await SqliteUnanswered.close_in(tx, scope, answer_ids, "resolved", by, curated_id)
+        row = await self.curated.get(scope, curated_id)
+        assert row is not None
+        return row
 
     async def record_outcome(self, outcome: Outcome) -> OutcomeIds:
         """Write the exchange, its flags, learned facts and the summary in ONE transaction."""

@@ -138,6 +138,49 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE answers ADD COLUMN closest TEXT NOT NULL DEFAULT '[]';
     """,
+    # 4: curated answers (moderator-approved, matched before generation), their history, a per-scope
+    # revision counter (caches of their embeddings compare it), and closed unanswered questions
+    """
+    CREATE TABLE curated_answers (
+        id INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL,
+        question TEXT NOT NULL,
+        paraphrases TEXT NOT NULL DEFAULT '[]',
+        answer TEXT NOT NULL,
+        citations TEXT NOT NULL DEFAULT '[]',
+        keywords TEXT NOT NULL DEFAULT '[]',
+        regex TEXT,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        hits INTEGER NOT NULL DEFAULT 0,
+        last_hit_at TEXT
+    );
+    CREATE INDEX curated_answers_scope ON curated_answers(scope, id);
+    CREATE TABLE curated_history (
+        id INTEGER PRIMARY KEY,
+        curated_id INTEGER NOT NULL,
+        scope TEXT NOT NULL,
+        action TEXT NOT NULL,
+        previous TEXT NOT NULL,
+        changed_by TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE INDEX curated_history_answer ON curated_history(scope, curated_id, id);
+    CREATE TABLE curated_revisions (
+        scope TEXT PRIMARY KEY,
+        revision INTEGER NOT NULL
+    );
+    CREATE TABLE unanswered_closed (
+        answer_id INTEGER PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+        scope TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('dismissed', 'resolved')),
+        curated_id INTEGER,
+        closed_by TEXT NOT NULL,
+        closed_at TEXT NOT NULL
+    );
+    """,
 ]
 
 

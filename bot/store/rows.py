@@ -216,3 +216,78 @@ class DueReviewRow:
 # Given the saved summary and the conversation's messages past it (new exchange included),
 # the summary to save, or None to leave it.
 Compactor = Callable[[SummaryRow | None, list[MessageRow]], SummaryRow | None]
+
+
+# --- curated answers and unanswered questions -------------------------------------------------------
+@dataclass(frozen=True)
+class DocRef:
+    """A document an answer points to: what a moderator cites, or the closest source of a refusal."""
+
+    title: str
+    source: str = ""
+    document_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CuratedDraft:
+    """What a moderator writes: the question, its other phrasings, the answer and how to match it."""
+
+    question: str
+    answer: str
+    paraphrases: list[str] = field(default_factory=list)
+    citations: list[DocRef] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)  # any of these words or phrases matches
+    regex: str | None = None  # matched with re.search, case-insensitive
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class CuratedRow:
+    id: int
+    scope: str
+    question: str
+    paraphrases: list[str]
+    answer: str
+    citations: list[DocRef]
+    keywords: list[str]
+    regex: str | None
+    author: str
+    created_at: str
+    updated_at: str
+    enabled: bool
+    hits: int
+    last_hit_at: str | None
+
+    @property
+    def phrasings(self) -> list[str]:
+        """The question and its paraphrases: what matching by meaning compares against."""
+        return [self.question, *self.paraphrases]
+
+    def draft(self) -> CuratedDraft:
+        return CuratedDraft(self.question, self.answer, list(self.paraphrases), list(self.citations),
+                            list(self.keywords), self.regex, self.enabled)
+
+
+@dataclass(frozen=True)
+class CuratedVersionRow:
+    """One entry of a curated answer's history: the version before `action`, who and when."""
+
+    id: int
+    curated_id: int
+    scope: str
+    action: str  # "edit" | "disable" | "enable" | "delete"
+    changed_by: str
+    changed_at: str
+    previous: CuratedDraft
+
+
+@dataclass(frozen=True)
+class UnansweredRow:
+    """A question the bot could not answer well: refused, tentative, 👎 or sent to a human."""
+
+    answer_id: int
+    scope: str
+    question: str
+    created_at: str
+    reasons: tuple[str, ...]  # "refused" | "tentative" | "downvoted" | "escalated"
+    closest: list[DocRef]

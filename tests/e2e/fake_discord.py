@@ -662,7 +662,7 @@ class FakeDiscord:
                 out = []
                 for cmd in payload:  # type: ignore[union-attr]
                     out.append({"id": str(self.next_id()), "application_id": str(APP_ID),
-                                "version": "1", "type": 1, "options": [], **cmd,
+                                "version": "1", "type": 1, "options": [], "description": "", **cmd,
                                 **({"guild_id": str(scope)} if scope else {})})
                 self.commands[scope] = out
                 await self._record(Call("commands_sync", method, tail, {"commands": out}))

@@ -13,6 +13,7 @@ from retrieval.types import IngestReport
 
 QUOTE_CHARS = 300
 TENTATIVE_NOTE = "Not sure — check the quote and the source before relying on this."
+APPROVED_NOTE = "✅ Answer approved by the moderators"
 
 
 def source_line(c: Citation) -> str:
@@ -47,6 +48,8 @@ def answer_text(answer: Answer) -> Text:
         out.append(answer.text, style="yellow")
         return out
     out.append(answer.text + "\n")
+    if answer.curated_id is not None:
+        out.append(f"{APPROVED_NOTE} (curated answer #{answer.curated_id})\n", style="green")
     quote = quote_line(answer)
     if quote:
         out.append(quote + "\n", style="dim italic")

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 EXTENSIONS = (
     "bot.frontends.discord.ask", "bot.frontends.discord.admin", "bot.frontends.discord.moderation", "bot.frontends.discord.retention",
-    "bot.frontends.discord.support", "bot.frontends.discord.tutor",
+    "bot.frontends.discord.support", "bot.frontends.discord.tutor", "bot.frontends.discord.curated",
 )
 SETTINGS_TTL = 30.0  # seconds a guild's settings are cached between store reads
 

@@ -22,6 +22,7 @@ EMBED_LIMIT = 4096
 ZWSP = "\u200b"
 STREAM_CURSOR = " ▌"
 QUOTE_CHARS = 300  # of the quote's own text, before escaping
+APPROVED = "✅ Answer approved by the moderators"
 
 _MASS = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _TARGETED = re.compile(r"<([@#])([!&]?\d+)>")
@@ -189,6 +190,9 @@ def answer_embed(answer: Answer) -> discord.Embed | None:
         embed.description = head + (_sources_block(answer.citations, EMBED_LIMIT - 100 - len(head))
                                     or "No sources cited.")
     footer = confidence_label(answer.confidence, answer.refused, answer.tentative)
+    if answer.curated_id is not None:
+        embed.colour = discord.Colour.green()
+        footer = f"{APPROVED} · curated answer #{answer.curated_id}"
     if answer.answer_id is not None:
         footer += f" · answer #{answer.answer_id}"
     embed.set_footer(text=footer)
@@ -205,6 +209,8 @@ def answer_text(answer: Answer) -> str:
     if answer.tentative and not answer.refused and not (answer.error and answer.backend == "none"):
         check = "the quote" if answer.quote and answer.quote.text.strip() else "the sources"
         text = f"-# Not sure — check {check} below.\n{text}"
+    if answer.curated_id is not None:
+        text += f"\n-# {APPROVED}"
     return neutralize(text)
 
 

@@ -2,7 +2,8 @@
 
 A row is {"id", "question", "gold": [phrase, ...], "doc": file name, "answerable": bool}. An answer
 is correct when it is not refused, states a gold phrase and cites the gold document. A folder
-whose sub-folders are such sets is evaluated as one set over all their documents.
+whose sub-folders are such sets is evaluated as one set over all their documents. An optional
+`curated.jsonl` adds curated answers (bot/services/evaluation/curated.py).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 from bot.core.assistant import Assistant
 from bot.core.config import Settings
 from bot.core.types import Question
+from bot.services.evaluation.curated import CuratedCase, install, read_curated
 from bot.services.evaluation.dataset import EvalError, read_jsonl
 from bot.services.evaluation.metrics import (
     CalibrationBin,
@@ -46,6 +48,7 @@ class RealDocsSet:
     name: str
     docs: tuple[Path, ...]
     questions: tuple[RealQuestion, ...]
+    curated: tuple[CuratedCase, ...] = ()
 
     def fingerprint(self) -> str:
         """Of the documents' names and bytes and of what ingest writes (INDEX_FORMAT)."""
@@ -86,21 +89,26 @@ def load_realdocs(folder: Path, limit: int | None = None) -> RealDocsSet:
         raise EvalError(f"{folder} is not a real-documents set (needs questions.jsonl and docs/)")
     docs: list[Path] = []
     questions: list[RealQuestion] = []
+    curated: list[CuratedCase] = []
     for one in sets:
         docs += [Path(p) for p in iter_sources([one / "docs"])]
         where = f"{one.name}/questions.jsonl"
         questions += [_question(row, where) for row in read_jsonl(one / "questions.jsonl")]
+        curated += read_curated(one)
     names = [p.name for p in docs]
     if len(set(names)) != len(names):
         raise EvalError(f"{folder}: two documents share a file name; citations are matched by name")
     unknown = sorted({q.doc for q in questions if q.doc and q.doc not in names})
     if unknown:
         raise EvalError(f"{folder}: questions name documents not in docs/: {', '.join(unknown)}")
+    strays = sorted({i for c in curated for i in c.questions} - {q.id for q in questions})
+    if strays:
+        raise EvalError(f"{folder}: curated answers name questions not in questions.jsonl: {', '.join(strays)}")
     if limit:
         questions = questions[:limit]
     if not docs or not questions:
         raise EvalError(f"{folder} has no documents or no questions")
-    return RealDocsSet(folder.name, tuple(docs), tuple(questions))
+    return RealDocsSet(folder.name, tuple(docs), tuple(questions), tuple(curated))
 
 
 def missing_gold(data: RealDocsSet) -> list[str]:
@@ -125,6 +133,7 @@ class QuestionResult:
     states_gold: bool  # the shown answer contains a gold phrase
     correct: bool  # answered, states a gold phrase and cites the gold document
     tentative: bool = False  # shown with a warning to check the source
+    curated: str | None = None  # the id (in curated.jsonl) of the curated answer given
 
 
 def judge(q: RealQuestion, answer: str, refused: bool, confidence: float, cited: Sequence[str],
@@ -133,6 +142,13 @@ def judge(q: RealQuestion, answer: str, refused: bool, confidence: float, cited:
     correct = states and q.doc in cited
     return QuestionResult(q.id, q.question, answer, confidence, refused, q.answerable, q.doc, tuple(cited),
                           states, correct, tentative and not refused)
+
+
+def judge_curated(q: RealQuestion, answer: str, case: CuratedCase, cited: Sequence[str]) -> QuestionResult:
+    """A question a curated answer answered: correct exactly when that curated answer is its gold one."""
+    gold = q.id in case.questions
+    return QuestionResult(q.id, q.question, answer, 1.0, False, q.answerable, q.doc, tuple(cited), gold, gold,
+                          False, case.id)
 
 
 @dataclass
@@ -163,7 +179,7 @@ def _rate(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def summarize(name: str, results: Sequence[QuestionResult], threshold: float) -> RealDocsReport:
+def summarize(name: str, results: Sequence[QuestionResult], threshold: float, curated: bool = False) -> RealDocsReport:
     """Rates over answerable questions, out-of-scope ones and shown answers; ECE over shown answers.
 
     wrong_without_warning: wrong answers shown as sure (not tentative), as a share of all questions.
@@ -182,6 +198,8 @@ def summarize(name: str, results: Sequence[QuestionResult], threshold: float) ->
         "tentative": _rate(sum(r.tentative for r in shown), len(shown)),
         "answered": _rate(len(shown), len(results)),
     }
+    if curated:  # only sets with curated answers report them, so other sets' reports keep their shape
+        rates["curated_answered"] = _rate(sum(r.curated is not None for r in results), len(results))
     confidences, correct = [r.confidence for r in shown], [r.correct for r in shown]
     return RealDocsReport(
         name, threshold, len(results), len(ans), len(oos), rates,
@@ -226,13 +244,16 @@ async def run_realdocs(
 ) -> RealDocsReport:
     data, assistant = await open_realdocs(settings, folder, limit)
     try:
+        cases = await install(assistant.store, SCOPE, data.curated)  # none: the previous run's are removed
         results = []
         for i, q in enumerate(data.questions, 1):
             answer = await assistant.answer(Question(q.question, user="eval", scope=SCOPE))
             cited = [Path(c.source).name for c in answer.citations]
-            results.append(judge(q, answer.text, answer.refused, answer.confidence, cited, answer.tentative))
+            case = cases.get(answer.curated_id) if answer.curated_id is not None else None
+            results.append(judge_curated(q, answer.text, case, cited) if case is not None else
+                           judge(q, answer.text, answer.refused, answer.confidence, cited, answer.tentative))
             if progress:
                 progress("answers", i, len(data.questions))
-        return summarize(data.name, results, assistant.settings.answering.threshold)
+        return summarize(data.name, results, assistant.settings.answering.threshold, curated=bool(data.curated))
     finally:
         await assistant.aclose()

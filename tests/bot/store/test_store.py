@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import AnswerData, Exchange, FactChange, FlagDraft, Outcome, QuizItemDraft, Store, SummaryRow
+from bot.store import MIGRATIONS, AnswerData, Exchange, FactChange, FlagDraft, Outcome, QuizItemDraft, Store, SummaryRow
 
 
 def _ex(user: str = "u1", scope: str = "guild:1", conv: str | None = "c1", sentiment: float | None = None) -> Exchange:
@@ -28,7 +28,9 @@ async def test_migrations_are_idempotent_and_wal(tmp_path: Path) -> None:
     await store.close()
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("SELECT version FROM schema_migrations WHERE component='bot' ORDER BY version").fetchall() == [(1,), (2,), (3,)]
+    assert con.execute("SELECT version FROM schema_migrations WHERE component='bot' ORDER BY version").fetchall() == [
+        (v,) for v in range(1, len(MIGRATIONS) + 1)
+    ]
 
 
 async def test_exchange_memory_and_answer_roundtrip(tmp_path: Path) -> None:

@@ -1,0 +1,144 @@
+"""Unanswered topics: the questions the bot could not answer well, grouped by meaning.
+
+Refused, tentative (below `answering.sure`), 👎 and escalated questions of one scope are grouped
+greedily, oldest first: a question joins the topic whose centroid is most similar to it when
+the cosine reaches `unanswered.threshold`, else it starts a topic. A topic's id is the answer
+id of its first question, so it stays the same while that question stays open. Moderators
+dismiss a topic, or resolve it with a curated answer whose paraphrases are all its questions;
+either way its questions are closed and the topic disappears.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.store import CuratedDraft, CuratedRow, DocRef, Store, UnansweredRow
+
+if TYPE_CHECKING:
+    from bot.core.assistant import Assistant
+
+Encode = Callable[[Sequence[str]], np.ndarray]  # L2-normalised rows
+EXAMPLES = 5
+CLOSEST = 3
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: int  # the answer id of the topic's first question
+    scope: str
+    question: str  # the representative: the question closest to the topic's centre
+    count: int  # questions asked (repeats included)
+    examples: list[str]  # distinct questions, newest first, at most EXAMPLES
+    first_seen: str
+    last_seen: str
+    closest: list[DocRef]  # the documents its answers cited or came closest to, most frequent first
+    answer_ids: list[int]
+    questions: list[str] = field(default_factory=list)  # every distinct question, first asked first
+    reasons: dict[str, int] = field(default_factory=dict)  # refused / tentative / downvoted / escalated
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id, "scope": self.scope, "question": self.question, "count": self.count,
+            "examples": self.examples, "first_seen": self.first_seen, "last_seen": self.last_seen,
+            "closest": [{"title": d.title, "source": d.source, "document_id": d.document_id} for d in self.closest],
+            "answer_ids": self.answer_ids, "reasons": self.reasons,
+        }
+
+
+def group(rows: Sequence[UnansweredRow], vectors: np.ndarray, threshold: float) -> list[list[int]]:
+    """Greedy grouping by centroid similarity, in the order given; lists of row indexes."""
+    groups: list[list[int]] = []
+    sums = np.zeros((len(rows), vectors.shape[1] if len(rows) else 0), dtype=np.float32)  # one per group
+    for i in range(len(rows)):
+        v = vectors[i]
+        k = len(groups)
+        if k:
+            norms = np.linalg.norm(sums[:k], axis=1)
+            scores = (sums[:k] @ v) / np.where(norms > 0, norms, 1.0)
+            best = int(np.argmax(scores))
+            if float(scores[best]) >= threshold:
+                groups[best].append(i)
+                sums[best] += v
+                continue
+        groups.append([i])
+        sums[k] = v
+    return groups
+
+
+def _topic(scope: str, rows: list[UnansweredRow], vectors: np.ndarray) -> Topic:
+    centre = vectors.sum(axis=0)
+    rep = rows[int(np.argmax(vectors @ centre))].question
+    distinct = list(dict.fromkeys(r.question for r in rows))
+    newest = list(dict.fromkeys(r.question for r in reversed(rows)))
+    docs = Counter(d for r in rows for d in r.closest)
+    reasons = Counter(reason for r in rows for reason in r.reasons)
+    return Topic(
+        id=rows[0].answer_id, scope=scope, question=rep, count=len(rows), examples=newest[:EXAMPLES],
+        first_seen=rows[0].created_at, last_seen=rows[-1].created_at,
+        closest=[d for d, _ in docs.most_common(CLOSEST)], answer_ids=[r.answer_id for r in rows],
+        questions=distinct, reasons=dict(reasons),
+    )
+
+
+class UnansweredTopics:
+    """Topics over the store's unanswered questions; what the CLI, Discord and the console call."""
+
+    def __init__(self, store: Store, encode: Encode, *, threshold: float, sure: float, limit: int = 1000) -> None:
+        self.store = store
+        self.encode = encode
+        self.threshold = threshold
+        self.sure = sure
+        self.limit = limit
+
+    async def topics(self, scope: str) -> list[Topic]:
+        """The scope's open topics, most asked first (then most recent)."""
+        rows = await self.store.unanswered.open_questions(scope, self.sure, self.limit)
+        if not rows:
+            return []
+        texts = list(dict.fromkeys(r.question for r in rows))
+        encoded = await asyncio.to_thread(self.encode, texts)
+        by_text = {t: encoded[i] for i, t in enumerate(texts)}
+        vectors = np.stack([by_text[r.question] for r in rows]).astype(np.float32)
+        topics = [
+            _topic(scope, [rows[i] for i in members], vectors[members])
+            for members in group(rows, vectors, self.threshold)
+        ]
+        return sorted(topics, key=lambda t: (t.count, t.last_seen), reverse=True)
+
+    async def topic(self, scope: str, topic_id: int) -> Topic | None:
+        return next((t for t in await self.topics(scope) if t.id == topic_id), None)
+
+    async def dismiss(self, scope: str, topic_id: int, by: str) -> int:
+        """Hide the topic's questions from now on; how many were closed (0: no such open topic)."""
+        topic = await self.topic(scope, topic_id)
+        if topic is None:
+            return 0
+        return await self.store.unanswered.close(scope, topic.answer_ids, "dismissed", by)
+
+    async def resolve(
+        self, scope: str, topic_id: int, answer: str, by: str, *, question: str | None = None,
+        citations: Sequence[DocRef] | None = None,
+    ) -> CuratedRow | None:
+        """Write the answer once: a curated answer whose paraphrases are all the topic's questions.
+
+        `question` defaults to the topic's representative, `citations` to none. None when the
+        topic is not open in this scope; raises bot.store.CuratedError on an empty answer."""
+        topic = await self.topic(scope, topic_id)
+        if topic is None:
+            return None
+        main = (question or topic.question).strip() or topic.question
+        draft = CuratedDraft(question=main, answer=answer, paraphrases=[q for q in topic.questions if q != main],
+                             citations=list(citations or []))
+        return await self.store.resolve_unanswered(scope, topic.answer_ids, draft, by)
+
+
+def unanswered_for(assistant: Assistant) -> UnansweredTopics:
+    """The topics over an assistant's store and embedder, with the configured thresholds."""
+    s = assistant.settings
+    return UnansweredTopics(assistant.store, assistant.embedder.encode_cached, threshold=s.unanswered.threshold,
+                            sure=s.answering.sure, limit=s.unanswered.limit)

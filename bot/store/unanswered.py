@@ -1,0 +1,93 @@
+"""The questions the bot could not answer well, read from answers, feedback and flags.
+
+A question is unanswered when its answer was refused, shown below `sure` (tentative), got a 👎,
+or was sent to a human ("Ask a human", a frustrated member, an escalation). Moderators close
+questions by dismissing them or by writing a curated answer; closed ones stay out of the list.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import aiosqlite
+
+from bot.store.database import Database
+from bot.store.rows import DocRef, UnansweredRow, now_iso
+
+ESCALATION_FLAGS = ("reported", "frustrated", "escalated")  # flag kinds that mean "a human was asked"
+SKIPPED_BACKENDS = ("curated",)  # answers moderators already wrote (input errors are never recorded)
+
+
+def _refs(raw: str) -> list[DocRef]:
+    out: list[DocRef] = []
+    for c in json.loads(raw or "[]"):
+        if isinstance(c, dict) and (c.get("title") or c.get("source")):
+            doc = c.get("document_id")
+            out.append(DocRef(str(c.get("title") or ""), str(c.get("source") or ""),
+                              int(doc) if isinstance(doc, int) else None))
+    return out
+
+
+class SqliteUnanswered:
+    """Reads over `answers`/`feedback`/`flags`, and the `unanswered_closed` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def open_questions(self, scope: str, sure: float, limit: int = 1000) -> list[UnansweredRow]:
+        """This scope's newest unanswered questions that nobody closed, oldest first."""
+        placeholders = ",".join("?" for _ in ESCALATION_FLAGS)
+        skipped = ",".join("?" for _ in SKIPPED_BACKENDS)
+        sql = (
+            "SELECT a.id, a.scope, a.question, a.created_at, a.refused, a.confidence, a.escalated,"
+            " a.closest, a.citations,"
+            " EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.value = -1) AS downvoted,"
+            f" EXISTS (SELECT 1 FROM flags g WHERE g.answer_id = a.id AND g.kind IN ({placeholders})) AS asked"
+            " FROM answers a"
+            f" WHERE a.scope = ? AND a.backend NOT IN ({skipped})"
+            " AND NOT EXISTS (SELECT 1 FROM unanswered_closed c WHERE c.answer_id = a.id)"
+            " AND (a.refused = 1 OR a.confidence < ? OR a.escalated = 1 OR downvoted OR asked)"
+            " ORDER BY a.id DESC LIMIT ?"
+        )
+        rows = await self._db.fetchall(sql, (*ESCALATION_FLAGS, scope, *SKIPPED_BACKENDS, sure, limit))
+        out: list[UnansweredRow] = []
+        for r in reversed(rows):
+            reasons = tuple(name for name, on in (
+                ("refused", bool(r["refused"])),
+                ("tentative", not r["refused"] and r["confidence"] < sure),
+                ("downvoted", bool(r["downvoted"])),
+                ("escalated", bool(r["escalated"]) or bool(r["asked"])),
+            ) if on)
+            closest = _refs(r["closest"]) or _refs(r["citations"])
+            out.append(UnansweredRow(r["id"], r["scope"], r["question"], r["created_at"], reasons, closest))
+        return out
+
+    async def answer_for_flag(self, scope: str, flag_id: int) -> int | None:
+        """The answer a flag of this scope is about (an escalation thread knows only its flag)."""
+        r = await self._db.fetchone("SELECT answer_id FROM flags WHERE id = ? AND scope = ?", (flag_id, scope))
+        return int(r[0]) if r is not None and r[0] is not None else None
+
+    async def close(
+        self, scope: str, answer_ids: Sequence[int], action: str, by: str, curated_id: int | None = None
+    ) -> int:
+        """Mark questions of this scope `dismissed` or `resolved` (by a curated answer); how many were."""
+        async with self._db.transaction() as tx:
+            return await self.close_in(tx, scope, answer_ids, action, by, curated_id)
+
+    @staticmethod
+    async def close_in(
+        tx: aiosqlite.Connection, scope: str, answer_ids: Sequence[int], action: str, by: str,
+        curated_id: int | None = None,
+    ) -> int:
+        if action not in ("dismissed", "resolved"):
+            raise ValueError("action must be 'dismissed' or 'resolved'")
+        closed = 0
+        ts = now_iso()
+        for answer_id in answer_ids:
+            cur = await tx.execute(
+                "INSERT OR IGNORE INTO unanswered_closed (answer_id, scope, action, curated_id, closed_by, closed_at)"
+                " SELECT id, scope, ?, ?, ?, ? FROM answers WHERE id = ? AND scope = ?",
+                (action, curated_id, by, ts, answer_id, scope),
+            )
+            closed += cur.rowcount
+        return closed

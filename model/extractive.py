@@ -191,8 +191,10 @@ def _near_duplicate(a: str, b: str) -> bool:
 
 
 def _end(sentence: str) -> str:
-    s = clean_sentence(sentence).rstrip(";,")
-    return s if s[-1:] in ".!?\"')]”’:" else s + "."
+    s = clean_sentence(sentence).rstrip(";,；，")
+    if s[-1:] in "。！？」』）":
+        return s
+    return s if s[-1:] in ".!?\"')]”’:" else s + ("。" if re.search("[\u4e00-\u9fff]$", s) else ".")
 
 
 def looks_like_heading(sentence: str) -> bool:
@@ -205,7 +207,7 @@ def looks_like_heading(sentence: str) -> bool:
         return True
     if re.search(r"\S: \S", text):
         return False  # a "term: value" item ("PayPal: within 24 hours;") states something
-    return len(text.split()) <= 5 and not sentence.rstrip().endswith((".", "!", "?", ")", ";"))
+    return len(text.split()) <= 5 and not sentence.rstrip().endswith((".", "!", "?", ")", ";", "。", "！", "？", "；", "）"))
 
 
 COMPLETION_REACH = 3  # sentences after an answer searched for the fact or default it lacks

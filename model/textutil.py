@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from model import lang
+
 STOPWORDS = frozenset(
     {
         "a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "to", "in", "on", "at", "by", "for",
@@ -45,8 +47,12 @@ _LABEL = re.compile(r"^[^\s]+(?:\s+[^\s]+){0,3}$")
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens (letters and digits, inner apostrophes kept as ')."""
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    """Lower-cased word tokens (letters and digits, inner apostrophes kept as '); Chinese is cut
+    into words (model/lang.py), text without CJK characters is tokenized as it always was."""
+    found = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    if not lang.has_cjk(text):
+        return found
+    return [part for w in found for part in (lang.split_cjk_token(w) if lang.has_cjk(w) else [w])]
 
 
 @lru_cache(maxsize=64)
@@ -66,7 +72,12 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Stemmed words that carry meaning: stop words and single letters dropped (digits kept)."""
-    return stem_words(w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+    kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit() or lang.has_cjk(w))]
+    if not lang.has_cjk(text):
+        return stem_words(kept)
+    kept = [w for w in kept if w not in lang.STOPWORDS]
+    latin = iter(stem_words(w for w in kept if not lang.has_cjk(w)))
+    return [w if lang.has_cjk(w) else next(latin) for w in kept]
 
 
 def content_words(text: str) -> frozenset[str]:
@@ -207,10 +218,15 @@ def split_sentences(text: str) -> list[str]:
                 carry = part + " "
                 continue
             carry = ""
-            pieces.append(part.strip())
+            pieces.extend(_cjk_split(part.strip()))
         if carry.strip():
-            pieces.append(carry.strip())
+            pieces.extend(_cjk_split(carry.strip()))
     return [p for p in pieces if any(c.isalnum() for c in p)]
+
+
+def _cjk_split(piece: str) -> list[str]:
+    """A piece of text cut after each 。！？ (Chinese ends sentences without a space)."""
+    return lang.split_cjk_sentences(piece) if lang.has_cjk(piece) else [piece]
 
 
 _PREAMBLE = re.compile(

@@ -13,12 +13,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import textlang
 from .types import ChunkDraft, LoadedDocument, Section
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # Looser than model/textutil.split_sentences on purpose: over-splitting a unit is harmless (short units
 # are joined to the next) and CJK/lower-case text must still split; it may not import model/.
-_SENTENCE_END = re.compile(r"(?<=[.!?…。])[\"')\]]*\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…。])[\"')\]]*\s+|(?<=[。！？])[”’」』）)]*|\n+")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def sentence_units(text: str, min_words: int = 6, max_units: int = MAX_SENTENCE_
     pending = ""
     for sentence in split_sentences(text):
         pending = f"{pending} {sentence}" if pending else sentence
-        if len(pending.split()) >= min_words:
+        if _word_count(pending) >= min_words:
             units.append(pending)
             pending = ""
     if pending:
@@ -55,6 +56,11 @@ def sentence_units(text: str, min_words: int = 6, max_units: int = MAX_SENTENCE_
     if len(units) > max_units:
         units[max_units - 1 :] = [" ".join(units[max_units - 1 :])]
     return units if len(units) > 1 else []
+
+
+def _word_count(text: str) -> int:
+    """Words separated by spaces; Chinese counted by its segmented words."""
+    return len(textlang.words(text)) if textlang.has_cjk(text) else len(text.split())
 
 
 def chunk(

@@ -9,6 +9,10 @@ class IngestError(ValueError):
         super().__init__(one_line(message))
 
 
+class EmbedderMismatch(IngestError):
+    """An index built by one embedder was opened with another (their vectors do not compare)."""
+
+
 def one_line(message: object, limit: int = 300) -> str:
     """Collapse whitespace so an error always fits on one line."""
     text = " ".join(str(message).split())

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import hybrid
+from . import embedder_record, hybrid
 from .catalog import Catalog, list_scopes
 from .config import RetrievalConfig
 from .dense import DenseIndex
@@ -109,6 +109,7 @@ class KnowledgeBase:
         dense, sparse, _generation = self._current()
         if len(dense) == 0 and len(sparse) == 0:
             return []
+        self._check_embedder()
         query_vec = self.embedder.encode_query(query)
         fused = hybrid.rank(query, query_vec, dense, sparse, self.config)
         depth = max(k, self.config.rerank_top_n) if self.reranker else k
@@ -210,6 +211,7 @@ class KnowledgeBase:
         report = IngestReport()
         notify = progress or (lambda stage, done, total: None)
         with self._lock.hold():
+            self._check_embedder()
             plans: list[Plan] = []
             for done, (source, load_one) in enumerate(loaders):
                 notify("loading", done, len(loaders))
@@ -264,6 +266,10 @@ class KnowledgeBase:
             self._publish(apply)
             return len(rows)
 
+    def _check_embedder(self) -> None:
+        if self.catalog.index_state().generation:
+            embedder_record.check(self.index_dir, self.scope, self.embedder)
+
     def _room_for(self, pending_new: int) -> bool:
         """Whether one more new document fits under config.limits.max_documents (0 = unlimited)."""
         limit = self.config.limits.max_documents
@@ -308,6 +314,7 @@ class KnowledgeBase:
             raise
         with self._state_lock:
             self._dense, self._sparse, self._generation = dense, sparse, generation
+        embedder_record.record(self.index_dir, self.embedder)
         self._remove_other_generations(generation)
         notify("indexing", 2, 2)
 

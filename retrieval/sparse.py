@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import textlang
 from .fsutil import make_temp_dir, publish_dir
 
 # Not model/textutil.words: saved BM25 indexes are tied to this tokenization (bm25s stop words, no apostrophes).
@@ -39,10 +40,12 @@ def _stem_function(language: str | None) -> Callable[[list[str]], list[str]] | N
 
 
 class SparseIndex:
-    def __init__(self, *, k1: float = 1.2, b: float = 0.75, stemmer: str | None = DEFAULT_STEMMER) -> None:
+    def __init__(self, *, k1: float = 1.2, b: float = 0.75, stemmer: str | None = DEFAULT_STEMMER,
+                 segmenter: str | None = textlang.SEGMENTER) -> None:
         self.k1 = k1
         self.b = b
         self.stemmer = stemmer
+        self.segmenter = segmenter  # None: an index written before Chinese segmentation
         self._stem = _stem_function(stemmer)
         self._stop = _stopwords()
         self._ids: list[int] = []
@@ -52,8 +55,10 @@ class SparseIndex:
         self._term_max: dict[str, float] = {}
 
     def tokenize(self, text: str) -> list[str]:
-        """Lower-case word tokens, English stopwords and single letters dropped, then stemmed."""
-        tokens = [t for t in _TOKEN.findall(text.lower()) if t not in self._stop and (len(t) > 1 or t.isdigit())]
+        """Lower-case word tokens, English stopwords and single letters dropped, then stemmed.
+        Chinese runs are cut into words (textlang.words); text without CJK tokenizes as before."""
+        raw = textlang.words(text) if self.segmenter else _TOKEN.findall(text.lower())
+        tokens = [t for t in raw if t not in self._stop and (len(t) > 1 or t.isdigit() or textlang.has_cjk(t))]
         return self._stem(tokens) if self._stem is not None else tokens
 
     def __len__(self) -> int:
@@ -143,7 +148,8 @@ class SparseIndex:
         try:
             if self._retriever is not None:
                 self._retriever.save(str(tmp), show_progress=False)
-            meta = {"ids": self._ids, "k1": self.k1, "b": self.b, "stemmer": self.stemmer}
+            meta = {"ids": self._ids, "k1": self.k1, "b": self.b, "stemmer": self.stemmer,
+                    "segmenter": self.segmenter}
             (tmp / _IDS_FILE).write_text(json.dumps(meta), encoding="utf-8")
             publish_dir(tmp, final)
         except BaseException:
@@ -161,7 +167,8 @@ class SparseIndex:
         if not meta_path.is_file():
             raise FileNotFoundError(f"no sparse index at {directory}")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        self = cls(k1=meta.get("k1", 1.2), b=meta.get("b", 0.75), stemmer=meta.get("stemmer"))
+        self = cls(k1=meta.get("k1", 1.2), b=meta.get("b", 0.75), stemmer=meta.get("stemmer"),
+                   segmenter=meta.get("segmenter"))
         self._ids = [int(i) for i in meta["ids"]]
         if self._ids:
             self._retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)

@@ -35,6 +35,7 @@ from model.base import Generation, GenerationParams, Generator, GeneratorError, 
 from model.extractive import ExtractiveGenerator, as_tokens
 from model.textutil import content_words, strip_preamble
 from retrieval.embedder import Embedder
+from retrieval.embedder_e5 import make_embedder
 from retrieval.knowledge_base import KnowledgeBases
 from retrieval.types import DocumentInfo, Hit, IngestReport
 
@@ -86,7 +87,7 @@ class Assistant:
     async def create(cls, settings: Settings, generator: Generator | None = None) -> Assistant:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path)
-        embedder = Embedder(settings.embedder.model, device=settings.embedder.device)
+        embedder = make_embedder(settings.embedder.model, device=settings.embedder.device)
         kbs = KnowledgeBases(settings.data_dir, embedder, settings.retrieval)
         factory = (lambda: generator) if generator is not None else (lambda: make_generator(settings))
         assistant = cls(settings, store, kbs, embedder, factory)

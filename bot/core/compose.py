@@ -2,12 +2,13 @@
 or a refusal with the closest sources when it is below the threshold."""
 from __future__ import annotations
 
+from bot.core import i18n
 from bot.core.judge import Judged
 from bot.core.types import Answer, Candidate, Citation, Question, Quote
 from model.textutil import strip_citations
 from retrieval.types import Hit
 
-IDK = "I don't know — the documents I have do not answer that."
+IDK = i18n.message("idk")  # in English; a refusal is worded in the question's language
 
 
 def compose(
@@ -30,7 +31,7 @@ def compose(
     ]
     if best is None or best.confidence < threshold:
         return Answer(
-            question=text, text=IDK, citations=[], confidence=best.confidence if best else 0.0,
+            question=text, text=i18n.for_text("idk", text), citations=[], confidence=best.confidence if best else 0.0,
             refused=True, backend=best.generation.backend if best else "none",
             latency_ms=latency_ms, closest=closest, candidates=cands, error=error,
         )

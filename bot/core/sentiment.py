@@ -4,6 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from retrieval.textlang import detect
+
+SUPPORTED = frozenset({"en"})  # VADER's lexicon is English
+
 
 @dataclass(frozen=True)
 class FrustrationPolicy:
@@ -20,8 +24,11 @@ class SentimentScorer:
 
         return SentimentIntensityAnalyzer()
 
-    def score(self, text: str) -> float:
-        """Compound sentiment in [-1, 1]."""
+    def score(self, text: str) -> float | None:
+        """Compound sentiment in [-1, 1]; None ("not supported") for a language VADER does not
+        know, so a Chinese or German message is never counted as negative or positive."""
+        if detect(text) not in SUPPORTED:
+            return None
         return float(self._analyzer.polarity_scores(text)["compound"])
 
 

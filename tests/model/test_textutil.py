@@ -128,3 +128,15 @@ def test_list_items_that_already_read_term_and_text_stay_apart() -> None:
     text = "Refunds depend on the method:\n- PayPal: within 24 hours;\n- iDEAL and Bancontact: 1 to 3 working days;"
     assert split_sentences(text) == ["Refunds depend on the method:", "- PayPal: within 24 hours;",
                                      "- iDEAL and Bancontact: 1 to 3 working days;"]
+
+
+def test_chinese_sentences_and_content_words() -> None:
+    from model.textutil import content_words, split_sentences, words
+
+    text = "结巴分词支持三种模式。精确模式适合文本分析！你知道吗？“好的。”然后 Python 3 也行。"
+    assert split_sentences(text) == [
+        "结巴分词支持三种模式。", "精确模式适合文本分析！", "你知道吗？", "“好的。”", "然后 Python 3 也行。",
+    ]
+    assert content_words("结巴分词支持哪些模式？") == {"结巴", "分词", "支持", "模式"}
+    assert words("用 Python 写的分词组件") == ["用", "python", "写", "的", "分词", "组件"]
+    assert content_words("Refunds are processed") == {"refund", "process"}  # English as before

@@ -35,10 +35,10 @@ def doctor_cmd(
     if repair and not report.ok:
         broken = [s.scope for s in report.scopes if not s.ok]
         if broken:
-            from retrieval.embedder import Embedder
+            from retrieval.embedder_e5 import make_embedder
             from retrieval.knowledge_base import KnowledgeBase
 
-            embedder = Embedder(settings.embedder.model, device=settings.embedder.device)
+            embedder = make_embedder(settings.embedder.model, device=settings.embedder.device)
             config = settings.retrieval
             for name in broken:
                 repaired[name] = KnowledgeBase(settings.data_dir, name, embedder, config).reindex()

@@ -38,3 +38,14 @@ def test_sentiment_and_frustration_run() -> None:
     assert not is_frustrated([-0.6, 0.1, -0.5], policy)  # the run was broken
     assert not is_frustrated([-0.6], policy)  # not enough messages yet
     assert not is_frustrated([None, -0.9], policy)
+
+
+def test_sentiment_not_supported_for_chinese_never_flags() -> None:
+    from bot.core.sentiment import FrustrationPolicy, SentimentScorer, is_frustrated
+
+    scorer = SentimentScorer()
+    angry_zh = ["这太糟糕了，完全没用！bad bad 😡", "我非常生气，你们的服务太差了 terrible"]
+    scores = [scorer.score(t) for t in angry_zh]
+    assert scores == [None, None]
+    assert not is_frustrated(scores, FrustrationPolicy())
+    assert scorer.score("This is terrible, nothing works and I hate it") < -0.3  # English unchanged

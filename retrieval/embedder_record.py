@@ -1,0 +1,36 @@
+"""Which embedder built a knowledge base's vectors: one small file beside its index files.
+
+Vectors of two embedders do not compare (all-MiniLM-L6-v2 and multilingual-e5-small are both
+384-dimensional, so FAISS would not notice): an index opened with another embedder than the
+one that built it is refused with one line, never silently mixed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import EmbedderMismatch
+from .fsutil import atomic_write_bytes
+
+FILE = ".embedder"  # a dot file: not an index generation, never cleaned up with them
+
+
+def name_of(embedder: object) -> str:
+    return str(getattr(embedder, "model_name", "") or "")
+
+
+def record(index_dir: Path, embedder: object) -> None:
+    atomic_write_bytes(index_dir / FILE, name_of(embedder).encode("utf-8"))
+
+
+def check(index_dir: Path, scope: str, embedder: object) -> None:
+    """Raise EmbedderMismatch when the recorded embedder is not `embedder` (none recorded: fine)."""
+    path = index_dir / FILE
+    if not path.is_file():
+        return  # empty, or written before indexes recorded their embedder
+    built, wanted = path.read_text(encoding="utf-8").strip(), name_of(embedder)
+    if built and built != wanted:
+        raise EmbedderMismatch(
+            f"the index of scope {scope} was built with embedder {Path(built).name!r}, not the configured "
+            f"{Path(wanted).name!r}: set [embedder] model back, or remove the scope's documents and "
+            "ingest them again"
+        )

@@ -6,6 +6,10 @@ the cosine reaches `unanswered.threshold`, else it starts a topic. A topic's id 
 id of its first question, so it stays the same while that question stays open. Moderators
 dismiss a topic, or resolve it with a curated answer whose paraphrases are all its questions;
 either way its questions are closed and the topic disappears.
+
+Each question is embedded once: its vector is stored beside its answer the first time topics
+group it (with the embedder's name, so another embedder re-encodes), and later calls, in this
+process or a fresh one, read it back instead of loading and running the model.
 """
 from __future__ import annotations
 
@@ -54,20 +58,27 @@ def group(rows: Sequence[UnansweredRow], vectors: np.ndarray, threshold: float) 
     """Greedy grouping by centroid similarity, in the order given; lists of row indexes."""
     groups: list[list[int]] = []
     sums = np.zeros((len(rows), vectors.shape[1] if len(rows) else 0), dtype=np.float32)  # one per group
+    inverse = np.zeros(len(rows), dtype=np.float32)  # 1/|sum| per group (0 for a zero sum), kept as members join
     for i in range(len(rows)):
         v = vectors[i]
         k = len(groups)
         if k:
-            norms = np.linalg.norm(sums[:k], axis=1)
-            scores = (sums[:k] @ v) / np.where(norms > 0, norms, 1.0)
+            scores = (sums[:k] @ v) * inverse[:k]
             best = int(np.argmax(scores))
             if float(scores[best]) >= threshold:
                 groups[best].append(i)
                 sums[best] += v
+                inverse[best] = _inverse_norm(sums[best])
                 continue
         groups.append([i])
         sums[k] = v
+        inverse[k] = _inverse_norm(v)
     return groups
+
+
+def _inverse_norm(v: np.ndarray) -> float:
+    norm = float(np.sqrt(v @ v))
+    return 1.0 / norm if norm > 0 else 0.0
 
 
 def _topic(scope: str, rows: list[UnansweredRow], vectors: np.ndarray) -> Topic:
@@ -88,27 +99,55 @@ def _topic(scope: str, rows: list[UnansweredRow], vectors: np.ndarray) -> Topic:
 class UnansweredTopics:
     """Topics over the store's unanswered questions; what the CLI, Discord and the console call."""
 
-    def __init__(self, store: Store, encode: Encode, *, threshold: float, sure: float, limit: int = 1000) -> None:
+    def __init__(
+        self, store: Store, encode: Encode, *, threshold: float, sure: float, limit: int = 1000,
+        model: str | None = None,
+    ) -> None:
+        """`model` names the embedder behind `encode`; with it, vectors are stored and reused
+        (without it every call encodes, as a test's stand-in encoder would want)."""
         self.store = store
         self.encode = encode
         self.threshold = threshold
         self.sure = sure
         self.limit = limit
+        self.model = model
 
     async def topics(self, scope: str) -> list[Topic]:
         """The scope's open topics, most asked first (then most recent)."""
         rows = await self.store.unanswered.open_questions(scope, self.sure, self.limit)
         if not rows:
             return []
-        texts = list(dict.fromkeys(r.question for r in rows))
-        encoded = await asyncio.to_thread(self.encode, texts)
-        by_text = {t: encoded[i] for i, t in enumerate(texts)}
-        vectors = np.stack([by_text[r.question] for r in rows]).astype(np.float32)
+        vectors = await self.vectors(rows)
         topics = [
             _topic(scope, [rows[i] for i in members], vectors[members])
             for members in group(rows, vectors, self.threshold)
         ]
         return sorted(topics, key=lambda t: (t.count, t.last_seen), reverse=True)
+
+    async def vectors(self, rows: Sequence[UnansweredRow]) -> np.ndarray:
+        """One L2-normalised float32 row per question: stored ones read back, the rest encoded
+        (each distinct text once) and stored for next time."""
+        stored = await self.store.unanswered.vectors([r.answer_id for r in rows], self.model) if self.model else {}
+        by_id = {i: np.frombuffer(b, dtype=np.float32) for i, b in stored.items()}
+        if len({v.shape for v in by_id.values()}) > 1:
+            by_id = {}  # vectors of different sizes under one name: trust none of them
+        by_text = {r.question: by_id[r.answer_id] for r in rows if r.answer_id in by_id}
+        missing = [t for t in dict.fromkeys(r.question for r in rows) if t not in by_text]
+        if missing:
+            encoded = await self._encode(missing)
+            if by_id and encoded.shape[1:] != next(iter(by_id.values())).shape:
+                stale = list(by_text)  # the embedder behind the name changed: these were its vectors
+                by_id, by_text = {}, dict(zip(missing, encoded))
+                by_text.update(zip(stale, await self._encode(stale)))
+            else:
+                by_text.update(zip(missing, encoded))
+        if self.model:
+            new = {r.answer_id: by_text[r.question].tobytes() for r in rows if r.answer_id not in by_id}
+            await self.store.unanswered.save_vectors(self.model, new)
+        return np.stack([by_id.get(r.answer_id, by_text[r.question]) for r in rows]).astype(np.float32, copy=False)
+
+    async def _encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(await asyncio.to_thread(self.encode, texts), dtype=np.float32)
 
     async def topic(self, scope: str, topic_id: int) -> Topic | None:
         return next((t for t in await self.topics(scope) if t.id == topic_id), None)
@@ -141,4 +180,4 @@ def unanswered_for(assistant: Assistant) -> UnansweredTopics:
     """The topics over an assistant's store and embedder, with the configured thresholds."""
     s = assistant.settings
     return UnansweredTopics(assistant.store, assistant.embedder.encode_cached, threshold=s.unanswered.threshold,
-                            sure=s.answering.sure, limit=s.unanswered.limit)
+                            sure=s.answering.sure, limit=s.unanswered.limit, model=assistant.embedder.model_name)

@@ -84,10 +84,12 @@ class Store:
         self.facts: Facts = self._facts
         self.tutoring: Tutoring = self._tutoring
         self.curated: CuratedAnswers = SqliteCurated(db)
-        self.unanswered: UnansweredQuestions = SqliteUnanswered(db)
+        self._unanswered = SqliteUnanswered(db)
+        self.unanswered: UnansweredQuestions = self._unanswered
         # `forget` walks every repository; this order keeps the counts the old single list gave
+        # (the unanswered bookkeeping before the answers it points at)
         self._forgetters: tuple[ForgetsUsers[aiosqlite.Connection], ...] = (
-            self._tutoring, self._facts, self._conversations, self._answers, self._guilds,
+            self._tutoring, self._facts, self._conversations, self._unanswered, self._answers, self._guilds,
         )
 
     @classmethod

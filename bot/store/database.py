@@ -181,6 +181,15 @@ MIGRATIONS: list[str] = [
         closed_at TEXT NOT NULL
     );
     """,
+    # 5: each unanswered question's embedding, stored the first time topics group it (a question's
+    # text never changes), with the embedder that made it: another embedder re-encodes
+    """
+    CREATE TABLE unanswered_vectors (
+        answer_id INTEGER PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL
+    );
+    """,
 ]
 
 

@@ -5,7 +5,7 @@ repositories (`record_outcome`, `forget`) belong to the `Store` facade.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from bot.store.rows import (
@@ -112,3 +112,5 @@ class UnansweredQuestions(Protocol):
     async def close(
         self, scope: str, answer_ids: Sequence[int], action: str, by: str, curated_id: int | None = None
     ) -> int: ...
+    async def vectors(self, answer_ids: Sequence[int], model: str) -> dict[int, bytes]: ...
+    async def save_vectors(self, model: str, vectors: Mapping[int, bytes]) -> None: ...

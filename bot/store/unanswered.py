@@ -3,11 +3,13 @@
 A question is unanswered when its answer was refused, shown below `sure` (tentative), got a 👎,
 or was sent to a human ("Ask a human", a frustrated member, an escalation). Moderators close
 questions by dismissing them or by writing a curated answer; closed ones stay out of the list.
+Each question's embedding is kept in `unanswered_vectors` (raw float32 bytes, with the embedder's
+name) so grouping them again needs no model; rows go with their answer.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import aiosqlite
 
@@ -16,6 +18,7 @@ from bot.store.rows import DocRef, UnansweredRow, now_iso
 
 ESCALATION_FLAGS = ("reported", "frustrated", "escalated")  # flag kinds that mean "a human was asked"
 SKIPPED_BACKENDS = ("curated",)  # answers moderators already wrote (input errors are never recorded)
+BATCH = 500  # answer ids per IN (...) list, well under SQLite's variable limit
 
 
 def _refs(raw: str) -> list[DocRef]:
@@ -29,7 +32,9 @@ def _refs(raw: str) -> list[DocRef]:
 
 
 class SqliteUnanswered:
-    """Reads over `answers`/`feedback`/`flags`, and the `unanswered_closed` table."""
+    """Reads over `answers`/`feedback`/`flags`; the `unanswered_closed` and `unanswered_vectors` tables."""
+
+    forgets: tuple[str, ...] = ("unanswered_closed", "unanswered_vectors")
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -91,3 +96,37 @@ class SqliteUnanswered:
             )
             closed += cur.rowcount
         return closed
+
+    async def vectors(self, answer_ids: Sequence[int], model: str) -> dict[int, bytes]:
+        """The stored embeddings (float32 bytes) of these answers' questions made by `model`."""
+        out: dict[int, bytes] = {}
+        ids = list(dict.fromkeys(answer_ids))
+        for start in range(0, len(ids), BATCH):
+            part = ids[start:start + BATCH]
+            rows = await self._db.fetchall(
+                "SELECT answer_id, vector FROM unanswered_vectors WHERE model = ?"
+                f" AND answer_id IN ({','.join('?' for _ in part)})", (model, *part),
+            )
+            out.update((int(r[0]), bytes(r[1])) for r in rows)
+        return out
+
+    async def save_vectors(self, model: str, vectors: Mapping[int, bytes]) -> None:
+        """Keep these questions' embeddings, replacing any another embedder made."""
+        if not vectors:
+            return
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                "INSERT OR REPLACE INTO unanswered_vectors (answer_id, model, vector)"
+                " SELECT id, ?, ? FROM answers WHERE id = ?",
+                [(model, data, answer_id) for answer_id, data in vectors.items()],
+            )
+
+    async def forget_user(self, tx: aiosqlite.Connection, scope: str, user: str) -> dict[str, int]:
+        """Vectors and closed marks of the user's questions; a moderator's `closed_by` on other
+        members' questions is a staff action and stays."""
+        counts: dict[str, int] = {}
+        mine = "SELECT id FROM answers WHERE user = ? AND scope = ?"
+        for name, table in (("question_vectors", "unanswered_vectors"), ("closed_questions", "unanswered_closed")):
+            cur = await tx.execute(f"DELETE FROM {table} WHERE answer_id IN ({mine})", (user, scope))
+            counts[name] = cur.rowcount
+        return counts

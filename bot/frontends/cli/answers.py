@@ -1,8 +1,9 @@
-"""`ragcord answers add|list|edit|disable|enable|rm|history` and `ragcord unanswered` (registered in app.py).
+"""`ragcord answers add|list|edit|disable|enable|rm|history` and `ragcord unanswered [list|dismiss|resolve]`
+(registered in app.py).
 
 Curated answers are moderator-approved answers the bot gives instead of generating one when a
 question matches them (`curated.threshold`). These commands only open the database; `unanswered`
-also loads the embedder to group questions by meaning.
+also loads the embedder to group questions by meaning, when some question has no stored vector yet.
 """
 from __future__ import annotations
 
@@ -170,19 +171,34 @@ def history_cmd(ctx: typer.Context, curated_id: Annotated[int, typer.Argument(me
         out.print("No earlier versions.", markup=False)
 
 
-def unanswered_cmd(ctx: typer.Context, scope: ScopeOpt = "global", as_json: JsonOpt = False) -> None:
-    """Questions the bot refused, was unsure of, got 👎 or sent to a human — grouped into topics."""
-    settings: Settings = ctx.obj
+unanswered_app = typer.Typer(
+    help="Questions the bot refused, was unsure of, got 👎 or sent to a human — grouped into topics. "
+         "Without a command: list them.",
+    invoke_without_command=True,
+)
+SubScopeOpt = Annotated[str | None, typer.Option("--scope", "-s", help="knowledge base (default: the one given "
+                                                  "before the command, else global)")]
+TopicArg = Annotated[int, typer.Argument(metavar="ID", help="the topic's id (ragcord unanswered)")]
 
-    async def work(store: Store) -> list[Topic]:
-        from retrieval.embedder import Embedder
 
-        embedder = Embedder(settings.embedder.model, device=settings.embedder.device)
-        topics = UnansweredTopics(store, embedder.encode_cached, threshold=settings.unanswered.threshold,
-                                  sure=settings.answering.sure, limit=settings.unanswered.limit)
-        return await topics.topics(scope)
+def _topics(settings: Settings, store: Store) -> UnansweredTopics:
+    """The topics service over the configured embedder; its stored vectors mean the model is
+    loaded only when some question has none yet."""
+    from retrieval.embedder_e5 import make_embedder
 
-    found = _with_store(settings, work)
+    embedder = make_embedder(settings.embedder.model, device=settings.embedder.device)
+    return UnansweredTopics(store, embedder.encode_cached, threshold=settings.unanswered.threshold,
+                            sure=settings.answering.sure, limit=settings.unanswered.limit, model=embedder.model_name)
+
+
+def _inherited(ctx: typer.Context, scope: str | None, as_json: bool) -> tuple[str, bool]:
+    """A subcommand's scope and --json, falling back to those given to `ragcord unanswered`."""
+    parent = ctx.parent.params if ctx.parent is not None else {}
+    return scope or str(parent.get("scope") or "global"), as_json or bool(parent.get("as_json"))
+
+
+def _list_topics(settings: Settings, scope: str, as_json: bool) -> None:
+    found: list[Topic] = _with_store(settings, lambda store: _topics(settings, store).topics(scope))
     if as_json:
         print(json.dumps([t.as_dict() for t in found], ensure_ascii=False))
         return
@@ -194,3 +210,53 @@ def unanswered_cmd(ctx: typer.Context, scope: ScopeOpt = "global", as_json: Json
         table.add_row(str(t.id), t.question, str(t.count), t.last_seen[:16],
                       t.closest[0].title or t.closest[0].source if t.closest else "")
     out.print(table)
+
+
+@unanswered_app.callback()
+def unanswered_cmd(ctx: typer.Context, scope: ScopeOpt = "global", as_json: JsonOpt = False) -> None:
+    """Questions the bot refused, was unsure of, got 👎 or sent to a human — grouped into topics."""
+    if ctx.invoked_subcommand is None:
+        _list_topics(ctx.obj, scope, as_json)
+
+
+@unanswered_app.command("list")
+def unanswered_list_cmd(ctx: typer.Context, scope: SubScopeOpt = None, as_json: JsonOpt = False) -> None:
+    """List the open topics, most asked first (the same as `ragcord unanswered`)."""
+    _list_topics(ctx.obj, *_inherited(ctx, scope, as_json))
+
+
+@unanswered_app.command("dismiss")
+def unanswered_dismiss_cmd(ctx: typer.Context, topic_id: TopicArg, scope: SubScopeOpt = None,
+                           author: AuthorOpt = "cli", as_json: JsonOpt = False) -> None:
+    """Hide a topic: its questions are closed without an answer."""
+    settings: Settings = ctx.obj
+    scope, as_json = _inherited(ctx, scope, as_json)
+    closed = _with_store(settings, lambda store: _topics(settings, store).dismiss(scope, topic_id, author))
+    if not closed:
+        raise _fail(f"no open unanswered topic #{topic_id} in scope {scope} (see: ragcord unanswered --scope {scope})")
+    if as_json:
+        print(json.dumps({"topic": topic_id, "scope": scope, "closed": closed}))
+    else:
+        out.print(f"Dismissed topic #{topic_id} in {scope} ({closed} question(s) closed).", markup=False)
+
+
+@unanswered_app.command("resolve")
+def unanswered_resolve_cmd(
+    ctx: typer.Context, topic_id: TopicArg,
+    answer: Annotated[str, typer.Argument(help="the approved answer, in quotes")],
+    scope: SubScopeOpt = None,
+    question: Annotated[str | None, typer.Option(help="the curated answer's question (default: the topic's)")] = None,
+    cite: CiteOpt = None, author: AuthorOpt = "cli", as_json: JsonOpt = False,
+) -> None:
+    """Answer a topic once: a curated answer whose paraphrases are all its questions."""
+    settings: Settings = ctx.obj
+    scope, as_json = _inherited(ctx, scope, as_json)
+    row = _with_store(settings, lambda store: _topics(settings, store).resolve(
+        scope, topic_id, answer, author, question=question, citations=_cites(cite)))
+    if row is None:
+        raise _fail(f"no open unanswered topic #{topic_id} in scope {scope} (see: ragcord unanswered --scope {scope})")
+    if as_json:
+        print(json.dumps(row_json(row), ensure_ascii=False))
+    else:
+        out.print(f"Resolved topic #{topic_id} with curated answer #{row.id} in {scope} "
+                  f"({len(row.phrasings)} phrasing(s)).", markup=False)

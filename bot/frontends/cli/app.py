@@ -307,11 +307,11 @@ def eval_command(
         out.print(f"\nPlot: {image}")
 
 
-from bot.frontends.cli.answers import answers_app, unanswered_cmd  # noqa: E402
+from bot.frontends.cli.answers import answers_app, unanswered_app  # noqa: E402
 from bot.frontends.cli.ops import backup_cmd, doctor_cmd, prune_cmd, restore_cmd  # noqa: E402
 
 app.add_typer(answers_app, name="answers")
-app.command("unanswered")(unanswered_cmd)
+app.add_typer(unanswered_app, name="unanswered")
 
 app.command("doctor")(doctor_cmd)
 app.command("backup")(backup_cmd)

@@ -32,7 +32,7 @@ __all__ = ["LEGACY_KEYS", "ConfigError", "Settings", "load_settings"]
 
 
 class Embedding(BaseModel):
-    model: str | None = Field(None, description="sentence-transformers path or name")
+    model: str | None = Field(None, description="sentence-transformers path or name, or \"multilingual\" (e5-small)")
     device: str | None = None
 
 
@@ -95,6 +95,16 @@ class Unanswered(BaseModel):
     limit: int = Field(1000, ge=1, le=100_000, description="newest unanswered questions grouped per scope")
 
 
+class ConsoleSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=1, le=65535)
+    token: SecretStr | None = Field(None, description="admin token (else generated in the data dir)")
+    client_id: str | None = Field(None, description="Discord OAuth2 application id")
+    client_secret: SecretStr | None = None
+    redirect_url: str = "http://127.0.0.1:8765/callback"
+    api_base: str = "https://discord.com/api/v10"
+
+
 class Retention(BaseModel):
     days: int = Field(90, ge=0, description="delete logs older than this many days (0 = keep)")
 
@@ -113,6 +123,7 @@ class Settings(BaseSettings):
     discord: Discord = Field(default_factory=Discord)
     queue: Queue = Field(default_factory=Queue)
     retention: Retention = Field(default_factory=Retention)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     curated: Curated = Field(default_factory=Curated)
     unanswered: Unanswered = Field(default_factory=Unanswered)
 

@@ -10,6 +10,7 @@ Unknown routes answer 404 and are kept in `unknown` so tests can assert there we
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -209,6 +211,7 @@ class FakeDiscord:
         self.resumes = 0
         self.url = ""
         self._runner: web.AppRunner | None = None
+        self.oauth = OAuth()
 
     # --- lifecycle -----------------------------------------------------------------------------
     @property
@@ -223,6 +226,10 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/attachments/{id}/{name}", self._attachment)
+        for path in ("/oauth2/authorize", "/api/v10/oauth2/authorize"):
+            app.router.add_get(path, self._oauth_authorize)
+        app.router.add_post("/api/v10/oauth2/token", self._oauth_token)
+        app.router.add_get("/api/v10/users/@me/guilds", self._oauth_guilds)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -640,6 +647,11 @@ class FakeDiscord:
         parts = tail.strip("/").split("/")
         payload, files = await self._body(request)
 
+        if method == "GET" and tail == "/users/@me" and request.headers.get("Authorization", "").startswith("Bearer "):
+            user = self._oauth_user(request)
+            if user is None:
+                return _json({"message": "401: Unauthorized", "code": 0}, 401)
+            return _json({**user.payload(), "locale": "en-US", "mfa_enabled": False, "flags": 0})
         if method == "GET" and tail == "/users/@me":
             if request.headers.get("Authorization") != f"Bot {TOKEN}":
                 return _json({"message": "401: Unauthorized", "code": 0}, 401)
@@ -783,6 +795,71 @@ class FakeDiscord:
 
         self.unknown.append(f"{method} {tail}")
         return _json({"message": "404: Not Found", "code": 0}, 404)
+
+
+    # --- OAuth2 (the console's "Log in with Discord") ----------------------------------------------
+    def _oauth_user(self, request: web.Request) -> User | None:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        uid = self.oauth.tokens.get(token)
+        return self.users.get(uid) if uid is not None else None
+
+    async def _oauth_authorize(self, request: web.Request) -> web.StreamResponse:
+        """The consent screen, answered at once by `oauth.consenting` (or denied when nobody is set)."""
+        q = request.query
+        redirect_uri, state = q.get("redirect_uri", ""), q.get("state")
+        await self._record(Call("oauth_authorize", "GET", request.path, dict(q)))
+        if q.get("client_id") != self.oauth.client_id or not redirect_uri or q.get("response_type") != "code":
+            return _json({"message": "Invalid OAuth2 request", "code": 50035}, 400)
+        params: dict[str, str] = {}
+        if self.oauth.consenting is None:
+            params["error"] = "access_denied"
+        else:
+            code = f"code-{self.next_id()}"
+            self.oauth.codes[code] = (self.oauth.consenting.id, redirect_uri, q.get("scope", ""))
+            params["code"] = code
+        if state is not None:
+            params["state"] = state
+        sep = "&" if "?" in redirect_uri else "?"
+        raise web.HTTPFound(redirect_uri + sep + urlencode(params))
+
+    async def _oauth_token(self, request: web.Request) -> web.Response:
+        """Authorization code -> access token; the client is checked by form fields or HTTP Basic."""
+        form = dict(await request.post())
+        client_id, secret = form.get("client_id"), form.get("client_secret")
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+        await self._record(Call("oauth_token", "POST", request.path, {k: str(v) for k, v in form.items()}))
+        if (client_id, secret) != (self.oauth.client_id, self.oauth.client_secret):
+            return _json({"error": "invalid_client"}, 401)
+        grant = self.oauth.codes.pop(str(form.get("code", "")), None)  # a code is good once
+        if form.get("grant_type") != "authorization_code" or grant is None or grant[1] != form.get("redirect_uri"):
+            return _json({"error": "invalid_grant", "error_description": "Invalid \"code\" in request."}, 400)
+        token = f"access-{self.next_id()}"
+        self.oauth.tokens[token] = grant[0]
+        return _json({"access_token": token, "token_type": "Bearer", "expires_in": 604800,
+                      "refresh_token": f"refresh-{self.next_id()}", "scope": grant[2]})
+
+    async def _oauth_guilds(self, request: web.Request) -> web.Response:
+        """The user's guilds as Discord lists them: partial guilds with `permissions` as a string."""
+        user = self._oauth_user(request)
+        uid = user.id if user is not None else (BOT_ID if request.headers.get("Authorization") == f"Bot {TOKEN}" else None)
+        if uid is None:
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        return _json([{"id": str(g.id), "name": g.name, "icon": None, "banner": None, "owner": g.owner_id == uid,
+                       "permissions": str(g.permissions(uid)), "features": []}
+                      for g in self.guilds.values() if uid in g.members])
+
+
+@dataclass
+class OAuth:
+    """The OAuth2 application the console logs in with, and who consents on the authorize page."""
+
+    client_id: str = "900000000000000002"
+    client_secret: str = "fake-oauth-secret"
+    consenting: User | None = None
+    codes: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # code -> (user id, redirect_uri, scope)
+    tokens: dict[str, int] = field(default_factory=dict)  # access token -> user id
 
 
 def _input(component: dict[str, Any]) -> dict[str, Any]:

@@ -49,6 +49,7 @@ async def run_demo(settings: Settings, path: Path | None, console: Console) -> b
         "Chat in the terminal:   .venv/bin/ragcord chat\n"
         "Ask one question:       .venv/bin/ragcord ask \"How long do refunds take?\"\n"
         "Add your documents:     .venv/bin/ragcord ingest PATH_OR_URL ...\n"
-        "Run the Discord bot:    DISCORD_TOKEN=... .venv/bin/ragcord run   (see README: Discord setup)"
+        "Run the Discord bot:    DISCORD_TOKEN=... .venv/bin/ragcord run   (see README: Discord setup)\n"
+        "Moderator web console:  .venv/bin/ragcord console   then open http://127.0.0.1:8765/ (token printed once)"
     )
     return not report.errors

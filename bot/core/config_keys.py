@@ -61,6 +61,8 @@ LEGACY_KEYS: dict[str, str] = {
     "url_timeout_s": "limits.url_timeout_s",
     "injection_threshold": "limits.injection_threshold",
     "retention_days": "retention.days",
+    # not an old name: the short spelling the console documents (RAGCORD_CONSOLE_TOKEN)
+    "console_token": "console.token",
 }
 _JSON_VALUED = {"url_allowlist"}  # complex values come from the environment as JSON
 

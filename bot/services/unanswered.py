@@ -10,6 +10,11 @@ either way its questions are closed and the topic disappears.
 Each question is embedded once: its vector is stored beside its answer the first time topics
 group it (with the embedder's name, so another embedder re-encodes), and later calls, in this
 process or a fresh one, read it back instead of loading and running the model.
+
+Grouping is a pure function of the open questions, the embedder and the threshold, so a
+`TopicCache` keeps the last topics per scope under a fingerprint of those (the store's
+`open_key`: one aggregate row over the same query, changed by any question that opens, closes or
+changes why it is open): a page that reloads them reads neither questions nor vectors until then.
 """
 from __future__ import annotations
 
@@ -96,33 +101,60 @@ def _topic(scope: str, rows: list[UnansweredRow], vectors: np.ndarray) -> Topic:
     )
 
 
+@dataclass
+class TopicCache:
+    """The last grouped topics per scope, under the fingerprint of the questions they came from.
+
+    One per long-lived front end (the console keeps one); entries for a scope replace each other."""
+
+    entries: dict[str, tuple[int, list[Topic]]] = field(default_factory=dict)
+
+    def get(self, scope: str, key: int) -> list[Topic] | None:
+        hit = self.entries.get(scope)
+        return list(hit[1]) if hit is not None and hit[0] == key else None
+
+    def put(self, scope: str, key: int, topics: list[Topic]) -> None:
+        self.entries[scope] = (key, list(topics))
+
+
 class UnansweredTopics:
     """Topics over the store's unanswered questions; what the CLI, Discord and the console call."""
 
     def __init__(
         self, store: Store, encode: Encode, *, threshold: float, sure: float, limit: int = 1000,
-        model: str | None = None,
+        model: str | None = None, cache: TopicCache | None = None,
     ) -> None:
         """`model` names the embedder behind `encode`; with it, vectors are stored and reused
-        (without it every call encodes, as a test's stand-in encoder would want)."""
+        (without it every call encodes, as a test's stand-in encoder would want). With a `cache`
+        (and a `model`: a stand-in encoder may change behind the same None), unchanged
+        questions are not grouped again."""
         self.store = store
         self.encode = encode
         self.threshold = threshold
         self.sure = sure
         self.limit = limit
         self.model = model
+        self.cache = cache if model else None
 
     async def topics(self, scope: str) -> list[Topic]:
         """The scope's open topics, most asked first (then most recent)."""
+        key = None
+        if self.cache is not None:  # read before the questions: a write in between only regroups
+            key = hash((self.model, self.threshold, await self.store.unanswered.open_key(scope, self.sure, self.limit)))
+            cached = self.cache.get(scope, key)
+            if cached is not None:
+                return cached
         rows = await self.store.unanswered.open_questions(scope, self.sure, self.limit)
         if not rows:
             return []
         vectors = await self.vectors(rows)
-        topics = [
+        topics = sorted((
             _topic(scope, [rows[i] for i in members], vectors[members])
             for members in group(rows, vectors, self.threshold)
-        ]
-        return sorted(topics, key=lambda t: (t.count, t.last_seen), reverse=True)
+        ), key=lambda t: (t.count, t.last_seen), reverse=True)
+        if self.cache is not None and key is not None:
+            self.cache.put(scope, key, topics)
+        return topics
 
     async def vectors(self, rows: Sequence[UnansweredRow]) -> np.ndarray:
         """One L2-normalised float32 row per question: stored ones read back, the rest encoded
@@ -176,8 +208,9 @@ class UnansweredTopics:
         return await self.store.resolve_unanswered(scope, topic.answer_ids, draft, by)
 
 
-def unanswered_for(assistant: Assistant) -> UnansweredTopics:
+def unanswered_for(assistant: Assistant, cache: TopicCache | None = None) -> UnansweredTopics:
     """The topics over an assistant's store and embedder, with the configured thresholds."""
     s = assistant.settings
     return UnansweredTopics(assistant.store, assistant.embedder.encode_cached, threshold=s.unanswered.threshold,
-                            sure=s.answering.sure, limit=s.unanswered.limit, model=assistant.embedder.model_name)
+                            sure=s.answering.sure, limit=s.unanswered.limit, model=assistant.embedder.model_name,
+                            cache=cache)

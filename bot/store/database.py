@@ -190,6 +190,15 @@ MIGRATIONS: list[str] = [
         vector BLOB NOT NULL
     );
     """,
+    # 6: indexes for the console at 10k+ conversations: a scope's answers newest first and by time
+    # (dashboard, unanswered questions), and a flag's answer (the correlated EXISTS of unanswered
+    # questions scanned every flag per answer); feedback(answer_id) is its UNIQUE (answer_id, user)
+    """
+    CREATE INDEX answers_scope_id ON answers(scope, id);
+    CREATE INDEX answers_scope_time ON answers(scope, created_at);
+    CREATE INDEX flags_answer ON flags(answer_id);
+    CREATE INDEX unanswered_closed_scope ON unanswered_closed(scope);
+    """,
 ]
 
 

@@ -39,13 +39,14 @@ class SqliteUnanswered:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def open_questions(self, scope: str, sure: float, limit: int = 1000) -> list[UnansweredRow]:
-        """This scope's newest unanswered questions that nobody closed, oldest first."""
+    @staticmethod
+    def _open_sql(columns: str) -> str:
+        """The newest open questions of a scope (arguments: escalation kinds, scope, skipped backends,
+        sure, limit); the index on flags(answer_id) keeps the EXISTS per answer a search."""
         placeholders = ",".join("?" for _ in ESCALATION_FLAGS)
         skipped = ",".join("?" for _ in SKIPPED_BACKENDS)
-        sql = (
-            "SELECT a.id, a.scope, a.question, a.created_at, a.refused, a.confidence, a.escalated,"
-            " a.closest, a.citations,"
+        return (
+            f"SELECT {columns},"
             " EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = a.id AND f.value = -1) AS downvoted,"
             f" EXISTS (SELECT 1 FROM flags g WHERE g.answer_id = a.id AND g.kind IN ({placeholders})) AS asked"
             " FROM answers a"
@@ -54,6 +55,25 @@ class SqliteUnanswered:
             " AND (a.refused = 1 OR a.confidence < ? OR a.escalated = 1 OR downvoted OR asked)"
             " ORDER BY a.id DESC LIMIT ?"
         )
+
+    async def open_key(self, scope: str, sure: float, limit: int = 1000) -> tuple[int, ...]:
+        """A fingerprint of `open_questions` without reading them: changes when a question opens,
+        closes, or changes why it is open (a question's text, time and sources never change).
+
+        Count, sum and sum of squares of the ids (ids only grow, so a different set of the same
+        size differs in them) and the ids weighted by their reasons, in one aggregate row."""
+        sql = (
+            "SELECT COUNT(*), COALESCE(SUM(id), 0), COALESCE(SUM(id * id), 0),"
+            " COALESCE(SUM(id * (refused + 2 * (confidence < ?) + 4 * downvoted + 8 * (escalated OR asked))), 0)"
+            f" FROM ({self._open_sql('a.id, a.refused, a.confidence, a.escalated')})"
+        )
+        row = await self._db.fetchone(sql, (sure, *ESCALATION_FLAGS, scope, *SKIPPED_BACKENDS, sure, limit))
+        return tuple(int(v) for v in row) if row is not None else ()
+
+    async def open_questions(self, scope: str, sure: float, limit: int = 1000) -> list[UnansweredRow]:
+        """This scope's newest unanswered questions that nobody closed, oldest first."""
+        sql = self._open_sql("a.id, a.scope, a.question, a.created_at, a.refused, a.confidence, a.escalated,"
+                             " a.closest, a.citations")
         rows = await self._db.fetchall(sql, (*ESCALATION_FLAGS, scope, *SKIPPED_BACKENDS, sure, limit))
         out: list[UnansweredRow] = []
         for r in reversed(rows):

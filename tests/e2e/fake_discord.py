@@ -656,6 +656,19 @@ class FakeDiscord:
             if request.headers.get("Authorization") != f"Bot {TOKEN}":
                 return _json({"message": "401: Unauthorized", "code": 0}, 401)
             return _json(self.bot_user)
+        if method == "GET" and parts[0] == "guilds" and len(parts) in (3, 4) and parts[2] in ("members", "roles"):
+            # a guild's member (their role ids) and its roles, as the bot reads them
+            if request.headers.get("Authorization") != f"Bot {TOKEN}":
+                return _json({"message": "401: Unauthorized", "code": 0}, 401)
+            guild = self.guilds.get(int(parts[1])) if parts[1].isdigit() else None
+            if guild is None:
+                return _json({"message": "Unknown Guild", "code": 10004}, 404)
+            if parts[2] == "roles" and len(parts) == 3:
+                return _json([r.payload(i) for i, r in enumerate(guild.roles)])
+            uid = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() else None
+            if uid is None or uid not in guild.members:
+                return _json({"message": "Unknown Member", "code": 10007}, 404)
+            return _json(self._member_payload(guild, uid))
         if method == "GET" and tail in ("/oauth2/applications/@me", "/applications/@me"):
             return _json({
                 "id": str(APP_ID), "name": "ragcord", "description": "", "icon": None,

@@ -89,9 +89,9 @@ async def ask(world: World, user: Any, text: str, channel: Any = None) -> str:
     return (await world.server.wait_for_reply(msg, timeout=60)).text
 
 
-async def shot(page: Page, tmp_path: Path, name: str) -> Path:
+async def shot(page: Page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
     path = tmp_path / name
-    await page.screenshot(path=str(path), full_page=True)
+    await page.screenshot(path=str(path), full_page=full_page)
     assert path.stat().st_size > 5_000, f"{name} is nearly empty"
     keep_screenshot(path)
     return path
@@ -108,9 +108,66 @@ async def text_of(page: Page) -> str:
     return await page.locator("body").inner_text()
 
 
+# A week of a help channel, written through the store like the bot writes it, so the dashboard
+# screenshot has something to chart: (question, answered source or None when refused, 👍/👎/0).
+SEED = [
+    ("How long do refunds take?", "Refund policy", 1), ("Can I get a refund after 30 days?", "Refund policy", 1),
+    ("Where do I change my password?", "Account help", 1), ("How do I reset two-factor login?", "Account help", -1),
+    ("Do you ship to Norway?", "Shipping guide", 1), ("What does express shipping cost?", "Shipping guide", 0),
+    ("How do I download an invoice?", "Billing FAQ", 1), ("Can I pay by bank transfer?", "Billing FAQ", 0),
+    ("Is there a student discount?", None, 0), ("Do you sell gift cards?", None, -1),
+    ("How do I add a team member?", "Account help", 1), ("Where is my parcel?", "Shipping guide", 0),
+    ("Can I change my billing address?", "Billing FAQ", 1), ("Do you have a mobile app?", None, 0),
+    ("How do I cancel my subscription?", "Refund policy", -1), ("Which payment cards do you accept?", "Billing FAQ", 1),
+]
+
+
+async def seed_history(world: World, days: int = 7) -> int:
+    """Record SEED questions on each of the last `days` days in guild A (before today's); how many."""
+    import random
+
+    from bot.store import AnswerData, Exchange, FlagDraft, Store
+    from bot.store.answers import SqliteAnswers
+
+    rng = random.Random(7)
+    scope = f"guild:{world.guild_a.id}"
+    store = await Store.open(world.settings.db_path)
+    recorded: list[tuple[int, int]] = []  # (answer id, seconds ago)
+    try:
+        for ago in range(days, 0, -1):
+            today = rng.sample(SEED, rng.randrange(5, len(SEED)))
+            for left, (question, source, vote) in zip(range(len(today) - 1, -1, -1), today):  # left: after it
+                cites = [] if source is None else [{"n": 1, "title": source, "source": f"docs/{source}.md",
+                                                    "page": None, "chunk_id": rng.randrange(1, 99)}]
+                answer = AnswerData(
+                    text="I could not find that in the documents." if source is None
+                    else f"See the {source} [1].", citations=cites, refused=source is None,
+                    confidence=rng.uniform(0.1, 0.3) if source is None else rng.uniform(0.72, 0.97),
+                    backend="extractive", latency_ms=rng.randrange(250, 1400))
+                ex = Exchange(scope=scope, user=str(rng.randrange(10, 40)), channel=str(world.general_a.id),
+                              conversation=None, question=question, answer=answer)
+                async with store.db.transaction() as tx:
+                    aid = await SqliteAnswers.record_exchange_in(tx, ex)
+                    if source is None:
+                        await SqliteAnswers.flag_exchange_in(tx, ex, aid, FlagDraft("low_confidence"))
+                if vote:
+                    await store.answers.add_feedback(aid, ex.user, vote)
+                recorded.append((aid, ago * 86_400 + left * 2_700))  # seconds back, later ids newer
+        async with store.db.transaction() as tx:  # the write path stamps now: move each one back
+            for aid, ago in recorded:
+                for table in ("answers", "messages"):
+                    column = "id" if table == "answers" else "answer_id"
+                    await tx.execute(f"UPDATE {table} SET created_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now',"
+                                     f" '-{ago} seconds') WHERE {column} = ?", (aid,))
+    finally:
+        await store.close()
+    return len(recorded)
+
+
 async def test_a_refused_question_becomes_a_curated_answer_written_in_the_browser(
     world: World, chromium: BrowserContext, tmp_path: Path,  # noqa: F811
 ) -> None:
+    assert await seed_history(world) > 40
     member = world.member("browser-member")
     question = "Do you deliver parcels to Antarctica by penguin courier?"
     paraphrase = "Can a penguin courier bring my parcel to Antarctica?"
@@ -124,9 +181,11 @@ async def test_a_refused_question_becomes_a_curated_answer_written_in_the_browse
 
         await page.goto(f"{base}/conversations")
         assert question in await text_of(page)
-        await shot(page, tmp_path, "conversations.png")
+        await shot(page, tmp_path, "conversations.png", full_page=False)  # the newest rows; 50 a page is long
 
         await page.goto(f"{base}/")  # while the topic is still open, so it is among the top unanswered
+        board = await text_of(page)
+        assert "Refund policy" in board  # a top source of the seeded week
         await shot(page, tmp_path, "dashboard.png")
 
         await page.goto(f"{base}/unanswered")

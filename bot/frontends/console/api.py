@@ -70,6 +70,12 @@ class TopicOut(BaseModel):
     reasons: dict[str, int]
 
 
+class CitedOut(BaseModel):
+    title: str
+    source: str
+    document_id: int | None
+
+
 class CuratedOut(BaseModel):
     id: int
     scope: str
@@ -81,6 +87,9 @@ class CuratedOut(BaseModel):
     hits: int
     created_at: str
     updated_at: str
+    keywords: list[str] = []
+    regex: str | None = None
+    citations: list[CitedOut] = []
 
 
 class DocumentOut(BaseModel):
@@ -137,7 +146,8 @@ async def curated(request: Request, scope: str = "") -> list[CuratedOut]:
     c = console_of(request)
     p = c.principal(request)
     cur = Curation(c.assistant.store)
-    return [CuratedOut(**{k: v for k, v in vars(r).items() if k in CuratedOut.model_fields})
+    return [CuratedOut(**{k: v for k, v in vars(r).items() if k in CuratedOut.model_fields and k != "citations"},
+                       citations=[CitedOut(**vars(d)) for d in r.citations])
             for s in await c.scopes_for(p, scope) for r in await cur.list(s)]
 
 

@@ -7,17 +7,42 @@ from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.core.assistant import Assistant
 from bot.frontends.console import api, documents, pages, review
 from bot.frontends.console.auth import COOKIE, Principal, Session, Signer, discord_principal, same
 from bot.frontends.console.context import Console, NeedLogin, console_of
+from bot.frontends.console.roles import with_roles
 from bot.store.console_queries import ConsoleQueries
 
 HERE = Path(__file__).resolve().parent
+TITLES = {400: "That did not work", 403: "Not allowed", 404: "Not found", 405: "Not allowed", 413: "Too large",
+          422: "That did not work"}
+
+
+def wants_json(request: Request) -> bool:
+    """Scripts (the /api/ endpoints, a Bearer token) get JSON errors; a browser gets a page."""
+    return request.url.path.startswith("/api/") or request.headers.get("authorization", "").lower().startswith(
+        "bearer ")
+
+
+def error_page(request: Request, templates: Jinja2Templates, status: int, detail: str) -> HTMLResponse:
+    """One short line in the console's layout (no traceback, no JSON) for a browser."""
+    c = console_of(request)
+    session = c.session(request)
+    referer = request.headers.get("referer") or ""
+    back = referer if referer.startswith(str(request.base_url)) else "/"  # only ever back into the console
+    who = session.principal or (Principal("admin token", everything=True) if c.bearer(request) else None)
+    return templates.TemplateResponse(
+        request, "error.html", {"who": who, "csrf": session.csrf, "title": TITLES.get(status, "Error"),
+                                "detail": detail, "back": back if who else "/login",
+                                "back_label": "Back" if who else "Log in"}, status_code=status)
 
 
 def create_app(assistant: Assistant, token: str) -> FastAPI:
@@ -32,6 +57,23 @@ def create_app(assistant: Assistant, token: str) -> FastAPI:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": "not authenticated"}, status_code=401)
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_json(request) or exc.status_code < 400:
+            return await http_exception_handler(request, exc)
+        detail = exc.detail if isinstance(exc.detail, str) else ""
+        if exc.status_code == 404 and detail in ("", "Not Found"):
+            detail = "No such page."
+        return error_page(request, templates, exc.status_code, detail or "That did not work.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if wants_json(request):
+            return await request_validation_exception_handler(request, exc)
+        first = exc.errors()[0] if exc.errors() else {}
+        where = str(first.get("loc", ["", "?"])[-1])
+        return error_page(request, templates, 422, f"'{where}' is missing or not valid.")
 
     @app.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request, error: str = "") -> HTMLResponse:
@@ -95,10 +137,19 @@ def create_app(assistant: Assistant, token: str) -> FastAPI:
                 headers = {"Authorization": f"Bearer {tok.json()['access_token']}"}
                 me = (await http.get(f"{base}/users/@me", headers=headers)).json()
                 guilds = (await http.get(f"{base}/users/@me/guilds", headers=headers)).json()
-        except (httpx.HTTPError, KeyError, ValueError):
+                guilds = [g for g in guilds if isinstance(g, dict)] if isinstance(guilds, list) else []
+                principal = discord_principal(me, guilds)
+                bot = c.assistant.settings.discord
+                if bot.token is not None and bot.token.get_secret_value().strip():
+                    principal = await with_roles(
+                        principal, str(me.get("id")), [str(g.get("id")) for g in guilds][:100],
+                        store=c.assistant.store, http=http, api_base=cfg.api_base,
+                        bot_token=bot.token.get_secret_value().strip(), global_mod=bot.moderator_role,
+                        global_admin=bot.admin_role)
+        except (httpx.HTTPError, KeyError, ValueError, AttributeError):
             return RedirectResponse("/login?error=Discord+login+failed", status_code=303)
         response = RedirectResponse("/", status_code=303)
-        c.set_cookie(response, Session(principal=discord_principal(me, guilds if isinstance(guilds, list) else [])))
+        c.set_cookie(response, Session(principal=principal))
         return response
 
     for module in (pages, review, documents, api):

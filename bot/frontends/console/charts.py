@@ -40,7 +40,7 @@ def hbars(points: list[tuple[str, int]], *, width: int = 560, title: str = "") -
     row = 22
     out = []
     for i, (label, value) in enumerate(points):
-        w = (width - 220) * value / top
+        w = (width - 260) * value / top  # 40 px stay free for the count after the longest bar
         y = i * row
         out.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(label[:32])}</text>'
                    f'<rect x="220" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="#3ba55d"/>'

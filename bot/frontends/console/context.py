@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from bot.core.assistant import Assistant
 from bot.frontends.console.auth import COOKIE, MAX_AGE_S, Principal, Session, Signer, same
+from bot.services.unanswered import TopicCache
 from bot.store.console_queries import ConsoleQueries
 
 
@@ -27,6 +28,7 @@ class Console:
     queries: ConsoleQueries
     templates: Jinja2Templates
     last_ingest: dict[str, dict[str, Any]] = field(default_factory=dict)  # scope → last report
+    topic_cache: TopicCache = field(default_factory=TopicCache)  # grouped unanswered topics per scope
 
     def session(self, request: Request) -> Session:
         return self.signer.loads(request.cookies.get(COOKIE)) or Session()
@@ -74,4 +76,8 @@ class Console:
 
 
 def console_of(request: Request) -> Console:
-    return request.app.state.console  # type: ignore[no-any-return]
+    return console_of_app(request.app)
+
+
+def console_of_app(app: FastAPI) -> Console:
+    return app.state.console  # type: ignore[no-any-return]

@@ -1,6 +1,8 @@
 """Serve the console with uvicorn over the bot's data dir (same database: no restart to see new answers)."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 
 from bot.core.config import Settings
@@ -13,6 +15,8 @@ async def serve(settings: Settings, host: str | None = None, port: int | None = 
     from bot.core.assistant import Assistant
     from bot.frontends.console.app import create_app
     from bot.frontends.console.auth import admin_token
+    from bot.frontends.console.context import console_of_app
+    from bot.frontends.console.review import warm_topics
 
     cfg = settings.console
     token, fresh = admin_token(settings.data_dir, cfg.token.get_secret_value() if cfg.token else None)
@@ -24,6 +28,16 @@ async def serve(settings: Settings, host: str | None = None, port: int | None = 
         where = f"http://{host or cfg.host}:{port or cfg.port}/"
         say(f"ragcord console on {where} (log in with the admin token or with Discord)")
         server = uvicorn.Server(uvicorn.Config(app, host=host or cfg.host, port=port or cfg.port, log_level="warning"))
-        await server.serve()
+        warming = asyncio.create_task(warm_topics(console_of_app(app)))  # stored vectors, grouped topics
+        warming.add_done_callback(_report)
+        try:
+            await server.serve()
+        finally:
+            warming.cancel()
     finally:
         await assistant.aclose()
+
+
+def _report(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logging.getLogger(__name__).warning("warming the unanswered topics failed: %s", task.exception())

@@ -261,3 +261,76 @@ async def test_discord_login_gives_a_moderator_of_server_one_only(tmp_path: Path
         assert client.get("/settings").text.count('data-testid="settings-form"') == 0  # not an admin
     finally:
         await assistant.aclose()
+
+
+def error_line(html: str) -> str:
+    match = re.search(r'data-testid="error-line">([^<]*)<', html)
+    assert match, "no error line on the page"
+    return match.group(1)
+
+
+def test_a_browser_gets_errors_as_one_line_in_a_page(console) -> None:
+    client, ids, data_dir = console
+    moderator_of(client, data_dir, "guild:1")
+    r = client.get("/no-such-page")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert error_line(r.text) == "No such page." and "<nav>" in r.text  # in the console's layout
+    r = client.get(f"/answers/{ids['b']}")  # another server's answer
+    assert r.status_code == 404 and error_line(r.text) == "No such answer."
+    r = client.post(f"/flags/{ids['a']}/resolve", data={"csrf": "forged"})
+    assert r.status_code == 403 and "CSRF" in error_line(r.text) and "Traceback" not in r.text
+    r = client.get("/answers/not-a-number")
+    assert r.status_code == 422 and "\n" not in error_line(r.text)
+
+
+def test_scripts_still_get_json_errors(console) -> None:
+    client, ids, data_dir = console
+    assert client.get("/no-such-page", headers=AUTH).json() == {"detail": "Not Found"}  # a Bearer request
+    assert client.get(f"/api/answers/{10**6}", headers=AUTH).status_code == 404
+    moderator_of(client, data_dir, "guild:1")
+    r = client.get(f"/api/answers/{ids['b']}")  # /api/ with a cookie
+    assert r.status_code == 404 and "detail" in r.json()
+    assert client.get("/api/no-such-endpoint").headers["content-type"] == "application/json"
+
+
+def test_curated_answers_take_keywords_citations_and_keep_their_history(console) -> None:
+    client, _, _ = console
+    r = client.post("/curated", headers=AUTH, data={
+        "scope": "guild:1", "question": "Opening hours?", "answer": "9 to 5.", "keywords": "hours, opening times",
+        "citations": "Opening hours | docs/hours.md\nFront desk", "regex": ""})
+    assert r.status_code == 200
+    [row] = client.get("/api/curated", headers=AUTH).json()
+    assert row["keywords"] == ["hours", "opening times"] and row["regex"] is None
+    assert [(c["title"], c["source"]) for c in row["citations"]] == [("Opening hours", "docs/hours.md"),
+                                                                      ("Front desk", "")]
+    page = client.get("/curated", headers=AUTH).text
+    assert 'value="hours, opening times"' in page and "Opening hours | docs/hours.md\nFront desk" in page
+    assert 'data-testid="curated-history"' not in page  # nothing changed yet
+    client.post(f"/curated/{row['id']}/edit", headers=AUTH, data={
+        "scope": "guild:1", "question": "Opening hours?", "answer": "9 to 6 on weekdays.", "keywords": "hours",
+        "citations": "Opening hours | docs/hours.md", "regex": "open(ing)? hours"})
+    client.post(f"/curated/{row['id']}/disable", headers=AUTH, data={"scope": "guild:1"})
+    [row] = client.get("/api/curated", headers=AUTH).json()
+    assert row["keywords"] == ["hours"] and row["regex"] == "open(ing)? hours" and not row["enabled"]
+    history = client.get("/curated", headers=AUTH).text.split('data-testid="curated-history"')[1]
+    assert "History (2)" in history and "9 to 5." in history  # the version before the edit
+    assert history.index("<td>disable</td>") < history.index("<td>edit</td>")  # newest first
+    r = client.post(f"/curated/{row['id']}/edit", headers=AUTH, data={"scope": "guild:1", "regex": "(unclosed"})
+    assert r.status_code == 400 and "not valid" in r.json()["detail"]
+
+
+async def test_warming_groups_every_servers_topics_once(tmp_path: Path) -> None:
+    from bot.frontends.console.context import console_of_app
+    from bot.frontends.console.review import topics_for, warm_topics
+
+    assistant = await Assistant.create(load_settings(None, data_dir=tmp_path))
+    try:
+        await _exchange(assistant, "guild:1", "Where is the cloakroom?", refused=True)
+        await _exchange(assistant, "guild:2", "Is there a night bus?", refused=True)
+        c = console_of_app(create_app(assistant, TOKEN))
+        assert await warm_topics(c) == 2
+        assert set(c.topic_cache.entries) == {"guild:1", "guild:2"}
+        cached = c.topic_cache.entries["guild:1"][1]
+        assert (await topics_for(c, "guild:1"))[0] is cached[0]  # the page reads the warmed topics
+    finally:
+        await assistant.aclose()

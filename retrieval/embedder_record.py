@@ -30,7 +30,13 @@ def check(index_dir: Path, scope: str, embedder: object) -> None:
     built, wanted = path.read_text(encoding="utf-8").strip(), name_of(embedder)
     if built and built != wanted:
         raise EmbedderMismatch(
-            f"the index of scope {scope} was built with embedder {Path(built).name!r}, not the configured "
-            f"{Path(wanted).name!r}: set [embedder] model back, or remove the scope's documents and "
+            f"the index of scope {scope} was built with embedder {_label(built)!r}, not the configured "
+            f"{_label(wanted)!r}: set [embedder] model back, or remove the scope's documents and "
             "ingest them again"
         )
+
+
+def _label(name: str) -> str:
+    """A model's short name: its folder's name, with the parent's when the folder is just "model"."""
+    path = Path(name)
+    return f"{path.parent.name}/{path.name}" if path.name in ("model", "models") and path.parent.name else path.name

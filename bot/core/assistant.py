@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, replace
 
-from bot.core import safety
+from bot.core import i18n, safety
 from bot.core.compose import compose, error_answer
 from bot.core.config import Settings
 from bot.core.curated import CuratedMatcher, curated_answer
@@ -36,6 +36,7 @@ from model.extractive import ExtractiveGenerator, as_tokens
 from model.textutil import content_words, strip_preamble
 from retrieval.embedder import Embedder
 from retrieval.embedder_e5 import make_embedder
+from retrieval.errors import EmbedderMismatch
 from retrieval.knowledge_base import KnowledgeBases
 from retrieval.types import DocumentInfo, Hit, IngestReport
 
@@ -203,7 +204,11 @@ class Assistant:
         yield StatusEvent("retrieving")
         threshold = self._threshold(read.settings)
         query = self._search_query(text, history)  # a follow-up is searched with its antecedent
-        found = await self.search(question.scope, query, 2 * self.settings.answering.top_k)
+        try:
+            found = await self.search(question.scope, query, 2 * self.settings.answering.top_k)
+        except EmbedderMismatch as exc:  # vectors of another embedder: one line, not a traceback
+            yield FinalEvent(error_answer(question, str(exc), _ms_since(started)))
+            return
         hits = personalise(found, context.facts)[: self.settings.answering.top_k]
         passages = [Passage(n=i + 1, title=h.title, text=h.text) for i, h in enumerate(hits)]
         prompt = Prompt(
@@ -289,12 +294,10 @@ class Assistant:
     def _check(self, text: str) -> str | None:
         stripped = text.strip()
         if not stripped:
-            return "Please ask a question — the message was empty."
-        if len(stripped) > self.settings.answering.max_question_chars:
-            return (
-                f"That question is too long ({len(stripped):,} characters; the limit is "
-                f"{self.settings.answering.max_question_chars:,}). Please shorten it."
-            )
+            return i18n.message("empty_question")
+        limit = self.settings.answering.max_question_chars
+        if len(stripped) > limit:
+            return i18n.for_text("too_long", stripped[:2000]).format(chars=f"{len(stripped):,}", limit=f"{limit:,}")
         return None
 
     def _flags(self, question: Question, answer: Answer, recent: list[float | None]) -> tuple[list[FlagDraft], bool]:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.core import i18n
+from model.lang import has_cjk
 from model.textutil import content_words
 
 Similarity = Callable[[str, list[str]], list[float]]
@@ -48,11 +50,17 @@ def grade_mcq(answer: str, choices: Sequence[str], response: str) -> Grade:
         picked = choices[int(r) - 1]
     else:
         picked = next((c for c in choices if normalise(c) == r), None)
+    lang = _language(answer)
     if picked is None:
-        return Grade(0.0, "wrong", f"That is not one of the choices. The answer is: {answer}.")
+        return Grade(0.0, "wrong", i18n.message("grade_not_a_choice", lang).format(answer=answer))
     if normalise(picked) == normalise(answer):
-        return Grade(1.0, "correct", "Correct.")
-    return Grade(0.0, "wrong", f"Not quite — the answer is: {answer}.")
+        return Grade(1.0, "correct", i18n.message("grade_correct", lang))
+    return Grade(0.0, "wrong", i18n.message("grade_mcq_wrong", lang).format(answer=answer))
+
+
+def _language(key: str) -> str:
+    """Feedback is worded in the key's language (the passage's): Chinese or English."""
+    return "zh" if has_cjk(key) else "en"
 
 
 def _numbers(text: str) -> set[str]:
@@ -74,7 +82,9 @@ def short_answer_score(key: str, response: str, similarity: Similarity | None) -
     key_words = content_words(key)
     resp_words = content_words(response)
     coverage = len(key_words & resp_words) / len(key_words) if key_words else 1.0
-    semantic = similarity(response, [key])[0] if similarity else coverage
+    # Chinese keys: the content words (jieba) decide; measured with multilingual-e5, a wrong Chinese
+    # answer's cosine (0.82-0.89) overlaps a right one's (0.95), so it cannot tell them apart
+    semantic = similarity(response, [key])[0] if similarity and not has_cjk(key) else coverage
     # Relatedness: MiniLM cosine of a paraphrase is ≈ 0.6–0.9, of a wrong answer ≈ 0.1–0.35.
     related = min(1.0, max(0.0, (semantic - 0.2) / 0.45))
     # Completeness: does the answer say as much as the key (its ideas, and about as many)?
@@ -91,12 +101,13 @@ def grade_short(key: str, response: str, similarity: Similarity | None, judge: f
     if judge is not None:
         score = round(0.6 * score + 0.4 * max(0.0, min(1.0, judge)), 4)
     verdict = verdict_for(score)
+    lang = _language(key)
     if verdict == "correct":
-        feedback = "Correct."
+        feedback = i18n.message("grade_correct", lang)
     elif verdict == "partial":
-        feedback = f"Partly right. A complete answer: {key}"
+        feedback = i18n.message("grade_partial", lang).format(answer=key)
     else:
-        feedback = f"Not quite. The answer is: {key}"
+        feedback = i18n.message("grade_wrong", lang).format(answer=key)
     return Grade(score, verdict, feedback)
 
 

@@ -8,6 +8,9 @@ the source passage (correct by construction) and the question is answerable from
 - numeric facts ("Returns are accepted within 30 days.") → a fill-in-the-blank whose choices
   are the true value and nearby plausible values;
 - code terms in backticks (`len()`) → a fill-in-the-blank over the term.
+
+Chinese sentences ("结巴是一个中文分词组件。", "主机名最长64个字符。") give definitions and numeric
+facts too; a question is worded in its sentence's language (bot/core/i18n).
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.core import i18n
+from model.lang import has_cjk
 from model.textutil import split_sentences
 
 Kind = str  # "mcq" | "short"
@@ -76,6 +81,15 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _CODE = re.compile(r"`([^`]{1,40})`")
+# Chinese: "术语是……" / "术语指……", and Arabic numbers with a Chinese unit
+_DEFINITION_ZH = re.compile(
+    r"^(?P<term>[^\s，,。、；：:“”\"（）()]{1,12}?)(?:是|指的是|指|意思是)(?P<body>[^。！？]{6,120}?)[。！]?$"
+)
+_BAD_TERM_ZH = re.compile(r"^(这|那|它|他|她|我|你|其|此|该|每|所有|如果|但|也)|不$")
+_NUMBER_ZH = re.compile(
+    r"(?P<value>(?:[$€£¥]\s?)?\d+(?:[.,]\d+)?)\s*(?P<unit>个工作日|工作日|个字符|字符|个月|小时|分钟|欧元|美元|"
+    r"字节|天|周|年|元|次|%)"
+)
 _BAD_TERM = re.compile(
     r"^(it|this|that|there|these|those|they|he|she|we|you|i|which|what|here|one|each|every|some|all|"
     r"any|most|many|very|another|other|such|your|our|my|its|their)\b", re.I)
@@ -92,6 +106,11 @@ def find_facts(passage: SourcePassage) -> list[Fact]:
     facts: list[Fact] = []
     for sent in split_sentences(passage.text):
         flat = _BULLET.sub("", clean(sent))
+        if has_cjk(flat):
+            fact = _chinese_fact(flat, passage)
+            if fact is not None:
+                facts.append(fact)
+            continue
         if len(flat) < 20 or len(flat) > 300 or flat.endswith(("?", ":")) or flat.startswith(("|", ">", "Q:")):
             continue
         d = _DEFINITION.match(flat)
@@ -110,6 +129,23 @@ def find_facts(passage: SourcePassage) -> list[Fact]:
         if c:
             facts.append(Fact("code", flat, c.group(1), None, passage))
     return facts
+
+
+def _chinese_fact(flat: str, passage: SourcePassage) -> Fact | None:
+    """A definition or numeric fact in a Chinese sentence (None: neither, or too short or long)."""
+    if len(flat) < 8 or len(flat) > 200 or flat.endswith(("？", "?", "：", ":")):
+        return None
+    d = _DEFINITION_ZH.match(flat)
+    if d and not _BAD_TERM_ZH.search(d.group("term")):
+        return Fact("definition", flat, d.group("body").strip(), d.group("term"), passage)
+    n = _NUMBER_ZH.search(flat)
+    if n:
+        return Fact("number", flat, n.group(0).strip(), None, passage)
+    return None
+
+
+def _language(fact: Fact) -> str:
+    return "zh" if has_cjk(fact.sentence) else "en"
 
 
 def _blank(sentence: str, key: str) -> str:
@@ -151,20 +187,21 @@ def _same_shape(a: str, b: str) -> bool:
 
 def make_question(fact: Fact, kind: Kind, others: Sequence[Fact], rng: random.Random, topic: str) -> QuizQuestion | None:
     p = fact.passage
-    explanation = f"From “{p.title}”: {fact.sentence}"
+    lang = _language(fact)
+    explanation = i18n.message("quiz_from", lang).format(title=p.title, sentence=fact.sentence)
     base = dict(explanation=explanation, source=p.title, chunk_id=p.chunk_id, topic=topic)
     if fact.kind == "definition" and fact.term:
         if kind == "short":
-            return QuizQuestion(question=f"In your own words: what is {fact.term}?", kind="short",
+            return QuizQuestion(question=i18n.message("quiz_what_is", lang).format(term=fact.term), kind="short",
                                 answer=fact.key, **base)
         terms = list(dict.fromkeys(o.term for o in others if o.term and o.term.lower() != fact.term.lower()))
         if len(terms) < 3:
             return None
         choices = [fact.term, *rng.sample(terms, 3)]
         rng.shuffle(choices)
-        return QuizQuestion(question=f"Which term matches this description: “{fact.key}”?", kind="mcq",
+        return QuizQuestion(question=i18n.message("quiz_which_term", lang).format(body=fact.key), kind="mcq",
                             answer=fact.term, choices=choices, **base)
-    question = f"Fill in the blank: {_blank(fact.sentence, fact.key)}"
+    question = i18n.message("quiz_blank", lang).format(sentence=_blank(fact.sentence, fact.key))
     if kind == "short" or fact.kind == "code":
         if fact.kind == "code" and kind == "mcq":
             codes = list(dict.fromkeys(o.key for o in others if o.kind == "code" and o.key != fact.key

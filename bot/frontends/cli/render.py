@@ -7,12 +7,13 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from bot.core import i18n
 from bot.core.types import Answer, AnswerEvent, Citation, FinalEvent, TokenEvent
 from model.textutil import truncate
 from retrieval.types import IngestReport
 
 QUOTE_CHARS = 300
-TENTATIVE_NOTE = "Not sure — check the quote and the source before relying on this."
+TENTATIVE_NOTE = i18n.message("tentative_note")  # in English; shown in the question's language
 APPROVED_NOTE = "✅ Answer approved by the moderators"
 
 
@@ -55,7 +56,7 @@ def answer_text(answer: Answer) -> Text:
         out.append(quote + "\n", style="dim italic")
     tentative = answer.tentative and not answer.refused
     if tentative:
-        out.append(TENTATIVE_NOTE + "\n", style="yellow")
+        out.append(i18n.for_text("tentative_note", answer.question) + "\n", style="yellow")
     label = "refused" if answer.refused else "confidence"
     style = "yellow" if answer.refused or tentative else ("green" if answer.confidence >= 0.6 else "cyan")
     out.append(f"{label}: {answer.confidence:.2f}  ({answer.backend}, {answer.latency_ms} ms)\n", style=style)
@@ -67,7 +68,7 @@ def answer_text(answer: Answer) -> Text:
         out.append("Closest sources I found:\n", style="bold")
         for c in answer.closest:
             out.append("  " + source_line(c) + "\n", style="dim")
-        out.append("A moderator can help: ask in Discord with “Ask a human”.\n", style="dim")
+        out.append(i18n.for_text("ask_human_cli", answer.question) + "\n", style="dim")
     if answer.error and answer.backend != "none":
         out.append(f"note: {answer.error}\n", style="yellow")
     return out

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import discord
 
+from bot.core import i18n
 from bot.core.safety import strip_foreign_links
 from bot.core.types import Answer, Citation, Quote
 from model.textutil import truncate
@@ -180,7 +181,7 @@ def answer_embed(answer: Answer) -> discord.Embed | None:
         embed = discord.Embed(title="Closest sources I found", colour=discord.Colour.gold())
         block = _sources_block(answer.closest, EMBED_LIMIT - 200)
         embed.description = (block + "\n\n" if block else "No document came close.\n\n") + (
-            "Press **Ask a human** and a moderator will take a look."
+            i18n.for_text("ask_human", answer.question)
         )
     else:
         colour = discord.Colour.orange() if answer.tentative else discord.Colour.blurple()
@@ -199,16 +200,22 @@ def answer_embed(answer: Answer) -> discord.Embed | None:
     return embed
 
 
+def _says_dont_know(text: str, lead: str) -> bool:
+    """Whether a refusal already opens with "I don't know" (in English, or as `lead` words it)."""
+    return text.lower().startswith("i don") or text.startswith(lead.strip().rstrip("。.").strip())
+
+
 def answer_text(answer: Answer) -> str:
     """The answer body, mention-safe; refusals lead with "I don't know"."""
-    text = answer.text.strip() or "I don't know."
-    if answer.refused and not answer.error and not text.lower().startswith("i don"):
-        text = "I don't know. " + text
+    lead = i18n.for_text("dont_know", answer.question)
+    text = answer.text.strip() or lead.strip()
+    if answer.refused and not answer.error and not _says_dont_know(text, lead):
+        text = lead + text
     if answer.error and answer.backend != "none":
         text += f"\n-# note: {answer.error}"
     if answer.tentative and not answer.refused and not (answer.error and answer.backend == "none"):
-        check = "the quote" if answer.quote and answer.quote.text.strip() else "the sources"
-        text = f"-# Not sure — check {check} below.\n{text}"
+        key = "tentative_quote" if answer.quote and answer.quote.text.strip() else "tentative_sources"
+        text = f"-# {i18n.for_text(key, answer.question)}\n{text}"
     if answer.curated_id is not None:
         text += f"\n-# {APPROVED}"
     return neutralize(text)

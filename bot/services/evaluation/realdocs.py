@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot.services.evaluation.curated import CuratedCase, install, read_curated
 from bot.services.evaluation.dataset import EvalError, read_jsonl
 from bot.services.evaluation.metrics import (
     CalibrationBin,
+    doc_ranking,
     expected_calibration_error,
     has_gold,
     normalize_phrase,
@@ -29,6 +30,7 @@ from bot.services.evaluation.metrics import (
 )
 from retrieval.config import INDEX_FORMAT
 from retrieval.loaders import iter_sources, load
+from retrieval.metrics import ndcg_at_k
 
 SCOPE = "eval"
 Progress = Callable[[str, int, int], None]
@@ -41,6 +43,7 @@ class RealQuestion:
     gold: tuple[str, ...]
     doc: str | None
     answerable: bool
+    lang: str | None = None  # the question's language ("en", "zh"): reported per language when set
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ def _question(row: dict[str, Any], where: str) -> RealQuestion:
         gold = tuple(str(g) for g in row.get("gold") or ())
         if answerable and (not gold or not row.get("doc")):
             raise EvalError(f"{where}: answerable question {row.get('id')} needs gold phrases and a doc")
-        return RealQuestion(str(row["id"]), str(row["question"]), gold, row.get("doc"), answerable)
+        lang = str(row["lang"]) if row.get("lang") else None
+        return RealQuestion(str(row["id"]), str(row["question"]), gold, row.get("doc"), answerable, lang)
     except KeyError as exc:
         raise EvalError(f"{where}: a question lacks {exc.args[0]!r}") from None
 
@@ -134,6 +138,8 @@ class QuestionResult:
     correct: bool  # answered, states a gold phrase and cites the gold document
     tentative: bool = False  # shown with a warning to check the source
     curated: str | None = None  # the id (in curated.jsonl) of the curated answer given
+    lang: str | None = None  # the question's language, when the set names it
+    ndcg: float | None = None  # nDCG@10 of the gold document in the search ranking (answerable, lang set)
 
 
 def judge(q: RealQuestion, answer: str, refused: bool, confidence: float, cited: Sequence[str],
@@ -162,17 +168,44 @@ class RealDocsReport:
     ece: float = 0.0
     calibration: list[CalibrationBin] = field(default_factory=list)
     details: list[QuestionResult] = field(default_factory=list)
+    by_language: dict[str, dict[str, float]] = field(default_factory=dict)  # only for sets with `lang`
 
     def as_json(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {"by_language": self.by_language} if self.by_language else {}
         return {"dataset": self.dataset, "questions": self.questions, "answerable": self.answerable,
-                "out_of_scope": self.out_of_scope, "threshold": self.threshold, **self.rates, "ece": self.ece}
+                "out_of_scope": self.out_of_scope, "threshold": self.threshold, **self.rates, "ece": self.ece,
+                **extra}
 
     def markdown(self) -> str:
         lines = [f"### {self.dataset} ({self.answerable} answerable, {self.out_of_scope} out of scope)", "",
                  "| metric | value |", "|---|---|"]
         lines += [f"| {k} | {v:.3f} |" for k, v in self.rates.items()]
         lines += [f"| ece (10 bins, answered) | {self.ece:.3f} |", "", f"Threshold: {self.threshold:.3f}"]
+        if self.by_language:
+            lines += ["", "| question language | answerable | out of scope | nDCG@10 | correct with citation "
+                      "| out of scope refused |", "|---|---|---|---|---|---|"]
+            lines += [f"| {lang} | {int(r['answerable'])} | {int(r['out_of_scope'])} | {r['ndcg@10']:.3f} "
+                      f"| {r['correct_with_citation']:.3f} | {r['out_of_scope_refused']:.3f} |"
+                      for lang, r in self.by_language.items()]
         return "\n".join(lines)
+
+
+def per_language(results: Sequence[QuestionResult]) -> dict[str, dict[str, float]]:
+    """nDCG@10 and answer rates for each question language (questions without one are left out)."""
+    table: dict[str, dict[str, float]] = {}
+    for lang in sorted({r.lang for r in results if r.lang}):
+        mine = [r for r in results if r.lang == lang]
+        ans = [r for r in mine if r.answerable]
+        oos = [r for r in mine if not r.answerable]
+        ndcgs = [r.ndcg for r in ans if r.ndcg is not None]
+        table[lang] = {
+            "answerable": len(ans), "out_of_scope": len(oos),
+            "ndcg@10": round(sum(ndcgs) / len(ndcgs), 4) if ndcgs else 0.0,
+            "correct_with_citation": _rate(sum(r.correct for r in ans), len(ans)),
+            "refused_when_answerable": _rate(sum(r.refused for r in ans), len(ans)),
+            "out_of_scope_refused": _rate(sum(r.refused for r in oos), len(oos)),
+        }
+    return table
 
 
 def _rate(part: int, whole: int) -> float:
@@ -204,7 +237,7 @@ def summarize(name: str, results: Sequence[QuestionResult], threshold: float, cu
     return RealDocsReport(
         name, threshold, len(results), len(ans), len(oos), rates,
         round(expected_calibration_error(confidences, correct), 4), reliability_bins(confidences, correct),
-        list(results),
+        list(results), per_language(results),
     )
 
 
@@ -239,6 +272,14 @@ async def open_realdocs(
     return data, assistant
 
 
+async def _ndcg(assistant: Assistant, q: RealQuestion) -> float | None:
+    """nDCG@10 of the gold document among the documents the question's search ranks (None: out of scope)."""
+    if not q.answerable or not q.doc:
+        return None
+    hits = await assistant.search(SCOPE, q.question, 10)
+    return ndcg_at_k(doc_ranking([Path(h.source).name for h in hits]), {q.doc: 1.0}, 10)
+
+
 async def run_realdocs(
     settings: Settings, folder: Path, *, limit: int | None = None, progress: Progress | None = None,
 ) -> RealDocsReport:
@@ -250,8 +291,11 @@ async def run_realdocs(
             answer = await assistant.answer(Question(q.question, user="eval", scope=SCOPE))
             cited = [Path(c.source).name for c in answer.citations]
             case = cases.get(answer.curated_id) if answer.curated_id is not None else None
-            results.append(judge_curated(q, answer.text, case, cited) if case is not None else
-                           judge(q, answer.text, answer.refused, answer.confidence, cited, answer.tentative))
+            result = (judge_curated(q, answer.text, case, cited) if case is not None else
+                      judge(q, answer.text, answer.refused, answer.confidence, cited, answer.tentative))
+            if q.lang:
+                result = replace(result, lang=q.lang, ndcg=await _ndcg(assistant, q))
+            results.append(result)
             if progress:
                 progress("answers", i, len(data.questions))
         return summarize(data.name, results, assistant.settings.answering.threshold, curated=bool(data.curated))

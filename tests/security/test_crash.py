@@ -102,7 +102,8 @@ def test_sigkill_during_ingest_leaves_a_consistent_state(tmp_path: Path, case: A
     assert generation == before + case.generations_added
     assert_consistent(data_dir, reopened, case.sources, case.query, case.passage)
     leftovers = sorted(p.name for p in reopened.index_dir.iterdir() if not p.name.startswith(".lock"))
-    assert leftovers == [f"dense-{generation}.faiss", f"sparse-{generation}"]  # interrupted files cleaned up
+    # interrupted files cleaned up; the record of which embedder built the index stays
+    assert leftovers == [".embedder", f"dense-{generation}.faiss", f"sparse-{generation}"]
 
     # the next ingest after the crash brings in exactly what the killed one did not, then nothing more
     report = reopened.ingest([first, *more])

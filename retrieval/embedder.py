@@ -95,7 +95,8 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        # through the cache: the curated-answer match and retrieval encode the same question once
+        return self.encode_cached([text])[0]
 
     def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
         """`encode`, remembering the last CACHE_SIZE texts: answering one question encodes the

@@ -77,7 +77,8 @@ class E5Embedder:
         return self._embed(texts, False)
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self._embed([text], True)[0]
+        with self._cache_lock:  # cached: the curated-answer match and retrieval share the vector
+            return self._cached([text], True)[0]
 
     def _cached(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         keys = [(is_query, t) for t in texts]

@@ -81,7 +81,9 @@ class Assistant:
         self.memory = Memory(embedder.encode, settings.answering.history_turns)
         self.sentiment = SentimentScorer()
         self.frustration = FrustrationPolicy(settings.answering.frustration_below, settings.answering.frustration_run)
-        self.curated = CuratedMatcher(store.curated, embedder.encode, settings.curated.threshold)
+        self.curated = CuratedMatcher(
+            store.curated, embedder.encode, settings.curated.threshold, encode_query=embedder.encode_query
+        )
 
     # --- construction -------------------------------------------------------------------------
     @classmethod

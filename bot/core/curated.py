@@ -63,9 +63,15 @@ def regex_hit(text: str, pattern: str | None) -> bool:
 class CuratedMatcher:
     """Matches questions against one scope's enabled curated answers; caches their embeddings."""
 
-    def __init__(self, curated: CuratedAnswers, encode: Encode, threshold: float) -> None:
+    def __init__(
+        self, curated: CuratedAnswers, encode: Encode, threshold: float,
+        encode_query: Callable[[str], np.ndarray] | None = None,
+    ) -> None:
+        """`encode` embeds the curated phrasings; `encode_query` the question (the embedder's
+        cached `encode_query`, so retrieval reuses the vector; default: `encode` of one text)."""
         self.curated = curated
         self.encode = encode
+        self.encode_query = encode_query or (lambda text: encode([text])[0])
         self.threshold = threshold
         self._cache: dict[str, _Cached] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -95,7 +101,7 @@ class CuratedMatcher:
             hit = keyword_hit(text, row.keywords)
             if hit is not None:
                 return CuratedMatch(row, 1.0, "keyword", hit)
-        query = (await asyncio.to_thread(self.encode, [text]))[0]
+        query = await asyncio.to_thread(self.encode_query, text)
         scores = cached.vectors @ query
         best = int(np.argmax(scores))
         score = float(scores[best])

@@ -91,7 +91,9 @@ async def dump(backend: str, out: Path, folder: Path) -> None:
     from bot.services.evaluation.metrics import has_gold
     from bot.services.evaluation.realdocs import SCOPE, open_realdocs
 
-    settings = Settings(data_dir=ROOT / ".eval-data").updated(**{"generation.backend": backend})
+    # the index `ragcord eval` built for the set (DATA_DIR/eval/…), with the configured embedder
+    # (RAGCORD_EMBEDDER__MODEL=multilingual dumps candidates judged with e5's cosines)
+    settings = Settings(data_dir=ROOT / ".ragcord").updated(**{"generation.backend": backend})
     data, assistant = await open_realdocs(settings, folder)
     try:
         with out.open("w") as f:

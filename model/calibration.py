@@ -6,10 +6,15 @@ fitted by `bench/calibrate.py` on the real-documents development set (bench/real
 L2 regularisation and written here; `ragcord eval` reports the calibration error and draws the
 reliability diagram on any set. A signal a candidate lacks (no log-probabilities, one reading)
 takes its neutral value, so a missing signal neither helps nor hurts.
+
+Cosines depend on the embedder (all-MiniLM-L6-v2 puts unrelated text near 0.1, multilingual-e5
+near 0.8), so each embedder has its own fit: `calibration_for(embedder.model_name)` picks it, and
+an embedder without a fit of its own gets the MiniLM one.
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, fields
 
 
@@ -52,3 +57,30 @@ DEFAULT_CALIBRATION = Calibration(
     bias=-4.745,
     weights=(0.613, 0.613, 0.317, 1.944, 0.209, 1.491, 0.0, 1.289, 0.342, 0.0, -2.704),
 )
+
+# multilingual-e5 (its cosines sit near 0.8 even for unrelated text, so they say little): fitted by
+# `RAGCORD_EMBEDDER__MODEL=multilingual python bench/calibrate.py --dump extractive e5.jsonl
+# bench/multilingual` then `python bench/calibrate.py e5.jsonl --l2 1` (31 extractive candidates,
+# zh and en, 2026-12-02); the fit leans on question coverage. Those candidates were all quoted,
+# so `generated` keeps the MiniLM fit's penalty. Refit when a signal changes.
+E5_CALIBRATION = Calibration(
+    bias=-2.427,
+    weights=(0.174, 0.225, 0.035, 1.327, 1.448, 0.734, 0.0, 0.0, 0.0, 0.0, -2.704),
+)
+
+# an embedder's short name (a word of `model_name`) → the fit for its cosines
+CALIBRATIONS: tuple[tuple[str, Calibration], ...] = (
+    ("e5", E5_CALIBRATION),
+    ("minilm", DEFAULT_CALIBRATION),
+)
+
+
+def calibration_for(model_name: str) -> Calibration:
+    """The calibration fitted for the embedder named `model_name` ("multilingual-e5-small-q4", a
+    path ending in "all-MiniLM-L6-v2"); the MiniLM fit for any other."""
+    name = model_name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    parts = set(re.split(r"[^a-z0-9]+", name))
+    for key, calibration in CALIBRATIONS:
+        if key in parts or any(p.startswith(key) for p in parts):
+            return calibration
+    return DEFAULT_CALIBRATION

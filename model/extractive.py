@@ -15,10 +15,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from model.base import Generation, GenerationParams, Passage, Prompt, Token
+from model.lang import has_cjk
 from model.prompts import DONT_KNOW
-from model.questions import Shape, analyse
+from model.questions import Shape, analyse, mentions_default
 from model.spans import find_spans
-from model.textutil import clean_sentence, content_terms, split_sentences
+from model.textutil import clean_sentence, content_terms, split_sentences, words
 
 Similarity = Callable[[str, list[str]], list[float]]
 
@@ -137,7 +138,7 @@ class ExtractiveGenerator:
                 bonus += self.fit_bonus
             elif shape.expects and shape.fits(_kinds(after)):
                 bonus += self.fit_bonus / 2
-            if shape.wants_default and ("default" in sent.lower() or "default" in after.lower()):
+            if shape.wants_default and (mentions_default(sent) or mentions_default(after)):
                 bonus += self.fit_bonus / 2
             scored.append(Scored(pi, si, n, sent, (float(s) + bonus) * (1.0 - self.rank_decay * min(pi, 10))))
         scored.sort(key=lambda s: (-s.score, s.passage, s.index))
@@ -207,7 +208,9 @@ def looks_like_heading(sentence: str) -> bool:
         return True
     if re.search(r"\S: \S", text):
         return False  # a "term: value" item ("PayPal: within 24 hours;") states something
-    return len(text.split()) <= 5 and not sentence.rstrip().endswith((".", "!", "?", ")", ";", "。", "！", "？", "；", "）"))
+    # Chinese has no spaces to count; its words are short, and its titles one or two of them ("历史")
+    short = len(words(text)) <= 3 if has_cjk(text) else len(text.split()) <= 5
+    return short and not sentence.rstrip().endswith((".", "!", "?", ")", ";", "。", "！", "？", "；", "）"))
 
 
 COMPLETION_REACH = 3  # sentences after an answer searched for the fact or default it lacks
@@ -243,14 +246,14 @@ def _answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape
         return [sentence, *items]
     if not restates(sentence.text, question):
         lacks_fact = bool(shape.expects) and not shape.fits(_kinds(sentence.text))
-        lacks_default = shape.wants_default and "default" not in sentence.text.lower()
+        lacks_default = shape.wants_default and not mentions_default(sentence.text)
         if not (lacks_fact or lacks_default):
             return [sentence]
         for si in range(sentence.index + 1, min(sentence.index + 1 + COMPLETION_REACH, len(passage_sentences))):
             text = passage_sentences[si]
             if looks_like_heading(text) or _is_question(text) or ":" in text[:40] and si > sentence.index + 1:
                 break  # the next item of a list, or a new section: no longer about this sentence
-            if (lacks_fact and shape.fits(_kinds(text))) or (lacks_default and "default" in text.lower()):
+            if (lacks_fact and shape.fits(_kinds(text))) or (lacks_default and mentions_default(text)):
                 return [sentence, Scored(sentence.passage, si, sentence.n, text, sentence.score)]
         return [sentence]
     follow: list[Scored] = []

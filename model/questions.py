@@ -3,7 +3,8 @@
 "How many loose objects…" expects a number, "which option…" an option, "how long…" a duration,
 "does it…?" a yes or no; "…by default?" asks for the default. The extractive reader prefers
 sentences that hold the expected kind of span, the judge lowers confidence when the shown answer
-holds none. English rules; other languages get an empty expectation (no preference, no penalty).
+holds none. English and Chinese rules ("多少" a number, "哪个选项" an option, "是否" yes or no,
+"默认" the default); other languages get an empty expectation (no preference, no penalty).
 """
 from __future__ import annotations
 
@@ -24,8 +25,19 @@ _EXPECT: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
          ("identifier",)),
         (r"\b(which|what) (file|directory|folder|path|environment variable)s?\b", ("identifier", "quoted")),
         (r"\b(which|what) (command|subcommand|function|method|class|module)s?\b", ("identifier", "option")),
+        # Chinese: the question word, an optional measure word, then what is asked for
+        (r"多久|多长时间|多少(?:天|小时|分钟|秒|周|个?月|年)|几(?:天|小时|分钟|秒|周|个月|年)", ("duration", "number")),
+        (r"多少|(?<!哪)几[个项次位条倍]|多大|多长|多高|多宽|多重|多快|数量|数值|哪一?年|哪一?天|什么日期|几号",
+         ("number", "duration")),
+        (r"(?:哪|什么|何)[个些种一]*(?:命令行)?(?:选项|参数|开关|标志)", ("option",)),
+        (r"(?:哪|什么|何)[个些种一]*(?:配置|设置)?(?:变量|设置项|配置项|键|属性|字段)", ("identifier",)),
+        (r"(?:哪|什么|何)[个些种一]*(?:文件|目录|文件夹|路径|环境变量)", ("identifier", "quoted")),
+        (r"(?:哪|什么|何)[个些种一]*(?:子?命令|函数|方法|类|模块)", ("identifier", "option")),
     )
 )
+_ZH_POLAR = re.compile(r"是否|是不是|能不能|可不可以|会不会|有没有|吗[？?]?\s*$")
+_ZH_WH = re.compile(r"什么|哪|谁|多少|几|怎|如何|为什么|为何|何时|多久|多长|多大")  # asks which, not whether
+_ZH_DEFAULT = re.compile(r"默认|缺省|預設|默認")
 _POLAR = re.compile(
     r"^\s*(do|does|did|is|are|was|were|can|could|will|would|should|has|have|may|must)\b", re.IGNORECASE
 )
@@ -41,6 +53,9 @@ _NAMED = re.compile(r"(?<=[\w,;:)] )[A-Z][\w'-]*[a-z][\w'-]*|(?<=[\w,;:)] )[A-Z]
 _FRAME = frozenset(content_terms(
     "default defaults happen happens use used using way mean means called name option variable "
     "setting value command kind type thing things need want make makes possible give given"
+)) | frozenset((
+    "哪里", "哪儿", "哪一天", "哪天", "哪年", "哪种", "哪几种", "谁", "多久", "多长", "几", "时候", "什么时候", "用", "做",
+    "应该", "默认", "缺省", "选项", "参数", "使用", "里", "于", "是否", "个字符",
 ))
 
 
@@ -66,8 +81,13 @@ def analyse(question: str) -> Shape:
     terms = [t for t in dict.fromkeys(content_terms(question)) if t not in _FRAME]
     return Shape(
         expects=expects,
-        polar=bool(_POLAR.match(question)),
-        wants_default=bool(_DEFAULT.search(question)),
+        polar=bool(_POLAR.match(question) or (_ZH_POLAR.search(question) and not _ZH_WH.search(question))),
+        wants_default=bool(_DEFAULT.search(question) or _ZH_DEFAULT.search(question)),
         focus=tuple(terms),
         names=tuple(dict.fromkeys(t for w in _NAMED.findall(question) for t in content_terms(w))),
     )
+
+
+def mentions_default(text: str) -> bool:
+    """Whether a passage sentence speaks of a default ("default", "默认", "缺省")."""
+    return "default" in text.lower() or _ZH_DEFAULT.search(text) is not None

@@ -20,9 +20,11 @@ _NUMBER_WORDS = {
 _UNITS = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|business days?|"
           r"working days?|nights?)")
 _NUM = r"(?:\d+(?:[.,]\d+)*|" + "|".join(_NUMBER_WORDS) + r")"
-_DURATION = re.compile(rf"\b{_NUM}(?:\s*(?:-|to|–|or)\s*{_NUM})?[\s-]+{_UNITS}\b", re.IGNORECASE)
-_NUMBER = re.compile(r"(?<![\w.])[$€£]?\d+(?:[.,]\d+)*%?(?![\w])")
-_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?:=[^\s,;)]+)?")
+# ASCII word boundaries: a number or option touching Chinese text ("最长64个字符") is still one
+_DURATION = re.compile(rf"\b{_NUM}(?:\s*(?:-|to|–|or)\s*{_NUM})?[\s-]+{_UNITS}\b", re.IGNORECASE | re.ASCII)
+_ZH_DURATION = re.compile(r"(?<![0-9.])\d+(?:\.\d+)?\s*(?:个)?(?:秒钟?|分钟|小时|天|日|周|星期|个月|年)(?![0-9])")
+_NUMBER = re.compile(r"(?<![\w.])[$€£]?\d+(?:[.,]\d+)*%?(?![\w])", re.ASCII)
+_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*(?:=[^\s,;)，。；）]+)?", re.ASCII)
 # gc.pruneExpire, tar.umask, $GIT_DIR, snake_case, camelCase, path/to/file, file.ext, `anything`
 _IDENT = re.compile(
     r"`[^`\n]{1,60}`"
@@ -30,7 +32,8 @@ _IDENT = re.compile(
     r"|(?<![\w./-])(?:[A-Za-z_][\w-]*)(?:\.(?:[A-Za-z_<][\w<>-]*))+(?![\w])"
     r"|(?<![\w/])(?:~|\.{1,2})?/(?:[\w.-]+/)*[\w.-]+|(?<![\w/])(?:[\w.-]+/)+[\w.-]+"
     r"|\b[a-z]+(?:_[a-z0-9]+)+\b"
-    r"|\b[a-z]+[A-Z][A-Za-z0-9]*\b"
+    r"|\b[a-z]+[A-Z][A-Za-z0-9]*\b",
+    re.ASCII,
 )
 _QUOTED = re.compile(r"[\"“]([^\"”\n]{1,60})[\"”]")
 _NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)*")
@@ -70,6 +73,8 @@ def find_spans(text: str) -> list[Span]:
         found.append((start, Span(kind, match.group(group))))
 
     for m in _DURATION.finditer(text):
+        add("duration", m)
+    for m in _ZH_DURATION.finditer(text):
         add("duration", m)
     for m in _QUOTED.finditer(text):
         add("quoted", m, 1)

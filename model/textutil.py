@@ -42,7 +42,7 @@ _TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MD_ESCAPE = re.compile(r"\\([<>\[\]*_#`|~])")  # HTML→Markdown converters escape these: "\<time>"
 # a flattened list: "- --all - Process the reflogs. - gc.auto - When there are ..."
-_DASH_ITEM = re.compile(r"(?:^|(?<=\s))-\s+(?=\S)")
+_DASH_ITEM = re.compile(r"(?:^|(?<=\s))(?<!\d\s)-\s+(?=\S)")  # "1 - 9999" is a range, not an item
 _LABEL = re.compile(r"^[^\s]+(?:\s+[^\s]+){0,3}$")
 
 
@@ -132,11 +132,22 @@ def _blocks(text: str) -> list[str]:
         if not line.strip():
             fresh = True
             continue
-        if fresh or _BLOCK_START.match(line):
+        if fresh or _BLOCK_START.match(line) or _titles(blocks[-1], line):
             blocks.append([])
         blocks[-1].append(line)
         fresh = bool(_HEADING.match(line))
     return [" ".join(" ".join(b).split()) for b in blocks]
+
+
+def _titles(block: list[str], line: str) -> bool:
+    """A manual-page section title ("历史", "DESCRIPTION") on a line of its own, the text under it
+    indented: the title is no part of the text's first sentence."""
+    if len(block) != 1 or _BLOCK_START.match(block[0]):
+        return False  # "-x, --one-file-system" over its indented text is a term, not a title
+    title = block[0]
+    indent = len(line) - len(line.lstrip())
+    return (indent > len(title) - len(title.lstrip()) and len(title.strip()) <= 24
+            and not re.search(r"[.!?:;,。！？：；，]\s*$", title))
 
 
 def unescape_markdown(text: str) -> str:
@@ -224,9 +235,16 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in pieces if any(c.isalnum() for c in p)]
 
 
+# in Chinese text written with Latin punctuation ("显示1989年的日历. 两个参数"), ". " ends a sentence too
+_CJK_LATIN_END = re.compile(r"(?<=[.!?])\s+(?=[\u3400-\u9fff])|(?<=[\u3400-\u9fff][.!?])\s+")
+
+
 def _cjk_split(piece: str) -> list[str]:
-    """A piece of text cut after each 。！？ (Chinese ends sentences without a space)."""
-    return lang.split_cjk_sentences(piece) if lang.has_cjk(piece) else [piece]
+    """A piece of text cut after each 。！？ (Chinese ends sentences without a space), and after a
+    Latin . ! ? with a space that touches Chinese."""
+    if not lang.has_cjk(piece):
+        return [piece]
+    return [s for part in _CJK_LATIN_END.split(piece) for s in lang.split_cjk_sentences(part.strip()) if s]
 
 
 _PREAMBLE = re.compile(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.grounding import Support, assess
 from model.base import Generation, Passage
-from model.calibration import DEFAULT_CALIBRATION, Calibration, Signals
+from model.calibration import Calibration, Signals, calibration_for
 from model.confidence import agreement, logprob_confidence
 from model.questions import analyse
 from model.spans import find_spans
@@ -34,9 +34,10 @@ class Judged:
 
 
 class Judge:
-    def __init__(self, embedder: Embedder, calibration: Calibration = DEFAULT_CALIBRATION) -> None:
+    def __init__(self, embedder: Embedder, calibration: Calibration | None = None) -> None:
+        """`calibration` defaults to the one fitted for this embedder's cosines (by its model name)."""
         self.embedder = embedder
-        self.calibration = calibration
+        self.calibration = calibration or calibration_for(str(getattr(embedder, "model_name", "") or ""))
 
     def evidence(self, question: str, hits: list[Hit]) -> float:
         """Cosine of the question with the best passage, clipped to 0..1."""

@@ -60,3 +60,31 @@ def test_names_a_question_is_about() -> None:
     assert analyse("How do I sign commits on GitLab with an SSH key?").names == ("gitlab", "ssh")
     assert "2010" in analyse("Who won the World Cup in 2010?").names
     assert analyse("how do refunds work?").names == ()
+
+
+def test_spans_touching_chinese_text() -> None:
+    assert kinds("主机名最长64个字符") == [("number", "64")]
+    assert kinds("-h, --human-readable 以人类可读的格式输出") == [("option", "-h"), ("option", "--human-readable")]
+    assert kinds("条目保留 90 天，配置变量 gc.reflogExpire。") == [("duration", "90 天"), ("identifier", "gc.reflogExpire")]
+
+
+@pytest.mark.parametrize("question, expects, polar, default", [
+    ("主机名最长可以有多少个字符？", {"number", "duration"}, False, False),
+    ("reflog 条目默认保留多少天？", {"duration", "number"}, False, True),
+    ("git gc 默认会清理多久以前的松散对象？", {"duration", "number"}, False, True),
+    ("cal 用哪个选项把星期一作为一周的第一天？", {"option"}, False, False),
+    ("哪个配置变量控制 git tag 是否用 GPG 签名标签？", {"identifier"}, False, False),
+    ("结巴分词支持哪几种分词模式？", set(), False, False),
+    ("/etc/shells 文件里包含什么？", set(), False, False),
+    ("du 是否跟随符号链接？", set(), True, False),
+    ("这个命令能删除文件吗？", set(), True, False),
+])
+def test_chinese_question_shapes(question: str, expects: set[str], polar: bool, default: bool) -> None:
+    shape = analyse(question)
+    assert set(shape.expects) == expects
+    assert shape.polar is polar and shape.wants_default is default
+
+
+def test_chinese_focus_leaves_out_question_words() -> None:
+    focus = analyse("澳大利亚的首都是哪里？").focus
+    assert "澳大利亚" in focus and "首都" in focus and "哪里" not in focus

@@ -140,3 +140,13 @@ def test_chinese_sentences_and_content_words() -> None:
     assert content_words("结巴分词支持哪些模式？") == {"结巴", "分词", "支持", "模式"}
     assert words("用 Python 写的分词组件") == ["用", "python", "写", "的", "分词", "组件"]
     assert content_words("Refunds are processed") == {"refund", "process"}  # English as before
+
+
+def test_chinese_with_latin_punctuation_and_manual_page_titles() -> None:
+    from model.textutil import split_sentences
+
+    page = "描述\n 显示一个简单的日历. 一个参数指定年份 (1 - 9999) ; 注意年份.\n\n历史\n 格式最初来自于 Debian GNU/Linux\n"
+    assert split_sentences(page) == [
+        "描述", "显示一个简单的日历.", "一个参数指定年份 (1 - 9999) ; 注意年份.", "历史", "格式最初来自于 Debian GNU/Linux",
+    ]
+    assert split_sentences("Use it. Then stop.") == ["Use it.", "Then stop."]  # English as before

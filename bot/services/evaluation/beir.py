@@ -10,7 +10,7 @@ from typing import Any
 from bot.core.assistant import Assistant
 from bot.core.config import Settings
 from bot.core.types import Question
-from bot.services.evaluation.dataset import EvalError, EvalSet, load_beir
+from bot.services.evaluation.dataset import EvalError, EvalSet, cache_folder, load_beir
 from bot.services.evaluation.metrics import (
     Scored,
     contains_answer,
@@ -39,7 +39,7 @@ FUSION_OF = {"bm25": "sparse", "dense": "dense"}
 
 def eval_settings(settings: Settings, data: EvalSet) -> Settings:
     """An isolated data dir per dataset version, so reruns reuse the index and never touch real logs."""
-    folder = settings.data_dir / "eval" / f"{data.name}-{data.fingerprint()}"
+    folder = cache_folder(settings.data_dir, data.name, data.fingerprint(), settings.embedder.model)
     # the whole corpus is indexed, however many documents a guild may hold
     return settings.updated(**{"data_dir": folder, "limits.max_documents": 0})
 

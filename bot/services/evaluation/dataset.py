@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,14 @@ class EvalSet:
             h.update(doc_id.encode())
             h.update(self.corpus[doc_id][1].encode())
         return h.hexdigest()[:12]
+
+
+def cache_folder(data_dir: Path, name: str, fingerprint: str, embedder_model: str | None) -> Path:
+    """Where a set's index lives under DATA_DIR/eval/: one folder per set version and per embedder
+    setting, so a run with another `[embedder] model` never opens (or is refused) an index built by
+    the other one."""
+    tag = re.sub(r"[^A-Za-z0-9.]+", "_", Path(embedder_model).name) if embedder_model else ""
+    return data_dir / "eval" / (f"{name}-{fingerprint}-{tag}" if tag else f"{name}-{fingerprint}")
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from bot.core.assistant import Assistant
 from bot.core.config import Settings
 from bot.core.types import Question
 from bot.services.evaluation.curated import CuratedCase, install, read_curated
-from bot.services.evaluation.dataset import EvalError, read_jsonl
+from bot.services.evaluation.dataset import EvalError, cache_folder, read_jsonl
 from bot.services.evaluation.metrics import (
     CalibrationBin,
     doc_ranking,
@@ -261,7 +261,7 @@ async def open_realdocs(
 ) -> tuple[RealDocsSet, Assistant]:
     """The set and an assistant over its documents, indexed once per set version under DATA_DIR/eval/."""
     data = load_realdocs(folder, limit)
-    cache = settings.data_dir / "eval" / f"{data.name}-{data.fingerprint()}"
+    cache = cache_folder(settings.data_dir, data.name, data.fingerprint(), settings.embedder.model)
     settings = settings.updated(**{"data_dir": cache, "limits.max_documents": 0})
     assistant = await Assistant.create(settings)
     try:

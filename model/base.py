@@ -33,6 +33,7 @@ class Prompt:
     instruction: str | None = None
     memory: str | None = None  # summary of the earlier conversation
     profile: tuple[str, ...] = ()  # facts the user stated about themselves ("You use Linux")
+    language: str = "en"  # ISO 639-1 code of the question; the answer is asked for in it
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,25 @@ TASK_SYSTEM = (
 )
 
 
+# the answer is asked for in the question's language: "Answer in Chinese." (and the same in it)
+LANGUAGE_NAMES = {
+    "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "de": "German", "es": "Spanish", "fr": "French",
+    "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "sv": "Swedish", "da": "Danish", "no": "Norwegian",
+    "fi": "Finnish", "ru": "Russian", "pl": "Polish", "tr": "Turkish",
+}
+IN_LANGUAGE = {"zh": "用中文回答。", "ja": "日本語で答えてください。", "ko": "한국어로 답하세요."}
+
+
+def language_instruction(language: str) -> str:
+    """`Answer in Chinese. 用中文回答。` for a question in another language than English; "" for English
+    (or a language without a name here)."""
+    name = LANGUAGE_NAMES.get(language)
+    if name is None:
+        return ""
+    native = IN_LANGUAGE.get(language)
+    return f"Answer in {name}." + (f" {native}" if native else "")
+
+
 def _escape(text: str) -> str:
     """Stop passage text from closing or opening passage blocks of its own."""
     return text.replace("<passage", "&lt;passage").replace("</passage", "&lt;/passage")
@@ -71,10 +90,12 @@ def _user_content(prompt: Prompt) -> str:
 def system_prompt(prompt: Prompt) -> str:
     if prompt.system is not None:
         return prompt.system
+    in_language = language_instruction(prompt.language)
+    tail = f" {in_language}" if in_language else ""
     if prompt.task != "answer":
-        return TASK_SYSTEM
+        return TASK_SYSTEM + tail
     first = prompt.passages[0].n if prompt.passages else 1
-    return ANSWER_SYSTEM.replace("like [1]", f"like [{first}]")  # the number the model sees first
+    return ANSWER_SYSTEM.replace("like [1]", f"like [{first}]") + tail  # the number the model sees first
 
 
 def render_messages(prompt: Prompt, max_history: int = 6) -> list[Message]:

@@ -11,7 +11,8 @@ Typical use (blocking; call it from a worker thread in async code):
 from .config import RetrievalConfig
 from .embedder import Embedder
 from .errors import IngestError
-from .knowledge_base import KnowledgeBase, KnowledgeBases
+from .knowledge_base import KnowledgeBase
+from .knowledge_bases import KnowledgeBases
 from .types import ChunkDraft, DocumentInfo, Hit, IngestReport, LoadedDocument, Section
 
 __all__ = [

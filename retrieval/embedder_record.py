@@ -23,6 +23,22 @@ def record(index_dir: Path, embedder: object) -> None:
     atomic_write_bytes(index_dir / FILE, _label(name_of(embedder)).encode("utf-8"))
 
 
+def recorded(index_dir: Path) -> str | None:
+    """The short name of the embedder that built the index (None: nothing recorded)."""
+    try:
+        return (index_dir / FILE).read_text(encoding="utf-8").strip() or None
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def restore(index_dir: Path, name: str | None) -> None:
+    """Put back what `recorded` read before a failed write (None: no record)."""
+    if name is None:
+        (index_dir / FILE).unlink(missing_ok=True)
+    else:
+        atomic_write_bytes(index_dir / FILE, name.encode("utf-8"))
+
+
 def check(index_dir: Path, scope: str, embedder: object) -> None:
     """Raise EmbedderMismatch when the recorded embedder is not `embedder` (none recorded: fine)."""
     path = index_dir / FILE

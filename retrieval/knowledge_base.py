@@ -13,24 +13,26 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 from . import embedder_record, hybrid
-from .catalog import Catalog, list_scopes
+from .catalog import Catalog
 from .config import RetrievalConfig
 from .dense import DenseIndex
 from .embedder import Embedder, passage_text
-from .errors import IngestError, one_line
+from .embedders import EmbedderPool
 from .fsutil import remove_path, tree_size
 from .ingest import Plan, Progress, embed_plans, encode_rows, plan_document, rebuild_from_rows, scan_plans, write_plans
+from .ingest_steps import attempt, text_document
 from .layout import DB_FILENAME, generation_of, index_dir, safe_scope_name, validate_scope
-from .loaders import iter_sources, load, split_markdown
+from .loaders import iter_sources, load
 from .locking import ScopeLock
 from .rerank import Reranker, load_reranker
 from .sparse import SparseIndex
-from .types import DocumentInfo, Hit, IngestReport, LoadedDocument, Section
+from .types import DocumentInfo, Hit, IngestReport, LoadedDocument
 
-__all__ = ["DB_FILENAME", "KnowledgeBase", "KnowledgeBases", "safe_scope_name", "validate_scope"]
+__all__ = ["DB_FILENAME", "KnowledgeBase", "safe_scope_name", "validate_scope"]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ class KnowledgeBase:
         self,
         data_dir: str | Path,
         scope: str,
-        embedder: Embedder,
+        embedder: Embedder | EmbedderPool,
         config: RetrievalConfig | None = None,
         *,
         reranker: Reranker | None = None,
@@ -47,7 +49,9 @@ class KnowledgeBase:
     ) -> None:
         self.scope = validate_scope(scope)
         self.data_dir = Path(data_dir)
-        self.embedder = embedder
+        # auto: the pool picks this scope's embedder; else one fixed embedder, checked against the record
+        self._pool = embedder if isinstance(embedder, EmbedderPool) and not embedder.forced else None
+        self._fixed = None if self._pool else embedder.default() if isinstance(embedder, EmbedderPool) else embedder
         self.config = config or RetrievalConfig()
         self.db_path = Path(db_path) if db_path else self.data_dir / DB_FILENAME
         self.index_dir = index_dir(self.data_dir, scope)
@@ -62,6 +66,24 @@ class KnowledgeBase:
         with self._lock.hold(blocking=False) as held:
             if held:  # nobody is writing this scope: files not named by the DB are leftovers
                 self._remove_other_generations(self.catalog.index_state().generation)
+
+    # ================================================================ embedder
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder this scope's vectors are (or, before its first ingest, would be) made with."""
+        return self._fixed or self._built_with() or self._auto().default()
+
+    @property
+    def auto(self) -> bool:
+        """Whether the embedder is chosen per scope (no `[embedder] model` forcing one)."""
+        return self._pool is not None
+
+    def _auto(self) -> EmbedderPool:
+        assert self._pool is not None
+        return self._pool
+
+    def _built_with(self) -> Embedder | None:
+        return self._auto().recorded_for(self.index_dir, bool(self.catalog.index_state().generation))
 
     # ================================================================ reading
     def list_documents(self) -> list[DocumentInfo]:
@@ -109,8 +131,9 @@ class KnowledgeBase:
         dense, sparse, _generation = self._current()
         if len(dense) == 0 and len(sparse) == 0:
             return []
-        self._check_embedder()
-        query_vec = self.embedder.encode_query(query)
+        embedder = self.embedder
+        self._check_embedder(embedder)
+        query_vec = embedder.encode_query(query)
         fused = hybrid.rank(query, query_vec, dense, sparse, self.config)
         depth = max(k, self.config.rerank_top_n) if self.reranker else k
         hits = self._hits(fused, depth)
@@ -170,18 +193,7 @@ class KnowledgeBase:
         progress: Progress | None = None,
     ) -> IngestReport:
         """Ingest (title, text, source) strings as documents in one new generation."""
-
-        def loader(title: str, text: str, source: str) -> Callable[[], LoadedDocument]:
-            def build() -> LoadedDocument:
-                sections = split_markdown(text)[1] if markdown else [Section(text=text.strip())]
-                sections = [s for s in sections if s.text.strip()]
-                if not sections:
-                    raise IngestError(f"empty document: {source}")
-                return LoadedDocument(source=source, title=title or source, sections=sections,
-                                      mime="text/markdown" if markdown else "text/plain")
-            return build
-
-        loaders = [(source, loader(title, text, source)) for title, text, source in items]
+        loaders = [(source, partial(text_document, title, text, source, markdown)) for title, text, source in items]
         return self._ingest(loaders, added_by=added_by, progress=progress)
 
     def remove(self, ref: int | str) -> DocumentInfo | None:
@@ -211,18 +223,21 @@ class KnowledgeBase:
         report = IngestReport()
         notify = progress or (lambda stage, done, total: None)
         with self._lock.hold():
-            self._check_embedder()
-            plans: list[Plan] = []
+            chosen = self._built_with() if self._pool is not None else self._fixed
+            embedder = chosen or self._auto().default()
+            self._check_embedder(embedder)
+            docs: list[tuple[str, LoadedDocument]] = []
             for done, (source, load_one) in enumerate(loaders):
                 notify("loading", done, len(loaders))
-                try:
-                    plan = plan_document(load_one(), self.catalog, self.embedder, self.config)
-                except IngestError as exc:
-                    report.errors.append({"source": source, "error": str(exc)})
-                    continue
-                except Exception as exc:  # a loader bug or odd file must not stop the others
-                    log.warning("ingest of %s failed", source, exc_info=True)
-                    report.errors.append({"source": source, "error": one_line(f"{type(exc).__name__}: {exc}")})
+                loaded, doc = attempt(report, source, load_one)
+                if loaded and doc is not None:
+                    docs.append((source, doc))
+            if chosen is None:  # auto, a scope never built: its documents' language decides
+                embedder = self._auto().for_texts(doc.text for _, doc in docs)
+            plans: list[Plan] = []
+            for source, doc in docs:
+                planned, plan = attempt(report, source, lambda d=doc: plan_document(d, self.catalog, embedder, self.config))
+                if not planned:
                     continue
                 if plan is None:
                     report.unchanged += 1
@@ -238,9 +253,12 @@ class KnowledgeBase:
             notify("loading", len(loaders), len(loaders))
             if not plans:
                 return report
+            if self._pool is not None and chosen is not None:  # non-English text in a MiniLM scope: a hint
+                report.notes += self._pool.hints(self.scope, embedder, [p.doc.text for p in plans])
             report.suspicious = scan_plans(plans, self.config.limits.injection_threshold)
-            report.chunks_embedded = embed_plans(plans, self.catalog, self._current()[0], self.embedder, notify)
-            self._publish(lambda conn, dense: write_plans(conn, self.catalog, dense, plans, added_by), notify)
+            report.chunks_embedded = embed_plans(plans, self.catalog, self._current(embedder)[0], embedder, notify)
+            self._publish(lambda conn, dense: write_plans(conn, self.catalog, dense, plans, added_by), notify,
+                          embedder=embedder)
             for plan in plans:
                 if plan.existing_id is None:
                     report.added += 1
@@ -248,12 +266,14 @@ class KnowledgeBase:
                     report.updated += 1
         return report
 
-    def reindex(self) -> int:
+    def reindex(self, embedder: Embedder | None = None) -> int:
         """Rebuild both indexes from the chunks the DB holds (re-embedding them) as a new
-        generation; returns the number of chunks. Used by `ragcord doctor --repair`."""
+        generation; returns the number of chunks. `ragcord doctor --repair`; `ragcord reindex
+        --embedder` passes another `embedder`, which the scope then records and uses."""
         with self._lock.hold():
+            embedder = embedder or self.embedder
             rows = self.catalog.all_chunks()
-            vectors, per_chunk = encode_rows(self.embedder, rows, self.config.sentence_weight > 0)
+            vectors, per_chunk = encode_rows(embedder, rows, self.config.sentence_weight > 0)
 
             def apply(conn: sqlite3.Connection, dense: DenseIndex) -> None:
                 dense.remove(dense.ids())
@@ -261,14 +281,16 @@ class KnowledgeBase:
                     dense.add([r.id for r in rows], vectors, per_chunk)
 
             with self._state_lock:  # start from an empty index: never trust unreadable files
-                self._dense = DenseIndex(self.embedder.dim, **self._dense_options())
+                self._dense = DenseIndex(embedder.dim, **self._dense_options())
                 self._sparse, self._generation = SparseIndex(), self.catalog.index_state().generation
-            self._publish(apply)
+            self._publish(apply, embedder=embedder)
+            if self._fixed is not None:
+                self._fixed = embedder
             return len(rows)
 
-    def _check_embedder(self) -> None:
+    def _check_embedder(self, embedder: Embedder) -> None:
         if self.catalog.index_state().generation:
-            embedder_record.check(self.index_dir, self.scope, self.embedder)
+            embedder_record.check(self.index_dir, self.scope, embedder)
 
     def _room_for(self, pending_new: int) -> bool:
         """Whether one more new document fits under config.limits.max_documents (0 = unlimited)."""
@@ -280,15 +302,20 @@ class KnowledgeBase:
         self,
         apply: Callable[[sqlite3.Connection, DenseIndex], None],
         notify: Progress | None = None,
+        *,
+        embedder: Embedder | None = None,
     ) -> None:
         """Apply a change to a copy of the indexes, write generation N+1, commit, swap, clean up.
 
+        `embedder` (default: the scope's) made the vectors; it is recorded before the commit.
         Must be called with the scope lock held.
         """
         notify = notify or (lambda stage, done, total: None)
-        current_dense, _sparse, _generation = self._current()
+        embedder = embedder or self.embedder
+        current_dense, _sparse, _generation = self._current(embedder)
         dense = current_dense.copy()
         written: list[Path] = []
+        previous = embedder_record.recorded(self.index_dir)
         try:
             with self.catalog.transaction() as conn:
                 generation = self.catalog.index_state(conn).generation + 1
@@ -307,23 +334,27 @@ class KnowledgeBase:
                 sparse.save(self.index_dir / sparse_name)
                 notify("indexing", 1, 2)
                 self.catalog.set_index_state(conn, generation, dense_name, sparse_name)
+                embedder_record.record(self.index_dir, embedder)
             # committed: the new generation is the truth now
         except BaseException:
             for path in written:
                 remove_path(path)
+            if embedder_record.recorded(self.index_dir) != previous:
+                embedder_record.restore(self.index_dir, previous)
             raise
         with self._state_lock:
             self._dense, self._sparse, self._generation = dense, sparse, generation
-        embedder_record.record(self.index_dir, self.embedder)
         self._remove_other_generations(generation)
         notify("indexing", 2, 2)
 
-    def _current(self) -> tuple[DenseIndex, SparseIndex, int]:
-        """The indexes of the generation the DB names, loading them when it moved on."""
+    def _current(self, embedder: Embedder | None = None) -> tuple[DenseIndex, SparseIndex, int]:
+        """The indexes of the generation the DB names, loading them when it moved on (`embedder`:
+        the one about to write; a new scope's empty index takes its dimension)."""
         generation = self.catalog.index_state().generation
         with self._state_lock:
-            if self._generation != generation or self._dense is None or self._sparse is None:
-                self._dense, self._sparse = self._load_generation()
+            if (self._generation != generation or self._dense is None or self._sparse is None
+                    or (generation == 0 and embedder is not None and self._dense.dim != embedder.dim)):
+                self._dense, self._sparse = self._load_generation(embedder)
                 self._generation = generation
             return self._dense, self._sparse, self._generation
 
@@ -332,11 +363,11 @@ class KnowledgeBase:
         return dict(ann_threshold=cfg.ann_threshold, hnsw_m=cfg.hnsw_m, ef_search=cfg.hnsw_ef_search,
                     ivf_threshold=cfg.ivf_threshold, ivf_nprobe=cfg.ivf_nprobe)
 
-    def _load_generation(self) -> tuple[DenseIndex, SparseIndex]:
+    def _load_generation(self, embedder: Embedder | None = None) -> tuple[DenseIndex, SparseIndex]:
         state = self.catalog.index_state()
         options = self._dense_options()
         if state.generation == 0 or not state.dense_file or not state.sparse_dir:
-            return DenseIndex(self.embedder.dim, **options), SparseIndex()
+            return DenseIndex((embedder or self.embedder).dim, **options), SparseIndex()
         try:
             dense = DenseIndex.load(self.index_dir / state.dense_file, **options)
             sparse = SparseIndex.load(self.index_dir / state.sparse_dir)
@@ -365,36 +396,3 @@ class KnowledgeBase:
             except OSError:
                 info = None
         return info
-
-
-class KnowledgeBases:
-    """One KnowledgeBase per scope, created on first use and cached; all share one embedder."""
-
-    def __init__(
-        self,
-        data_dir: str | Path,
-        embedder: Embedder,
-        config: RetrievalConfig | None = None,
-        *,
-        reranker: Reranker | None = None,
-    ) -> None:
-        self.data_dir = Path(data_dir)
-        self.embedder = embedder
-        self.config = config or RetrievalConfig()
-        self.reranker = reranker if reranker is not None else load_reranker(self.config.reranker_path)
-        self._cache: dict[str, KnowledgeBase] = {}
-        self._lock = threading.Lock()
-
-    def get(self, scope: str) -> KnowledgeBase:
-        with self._lock:
-            kb = self._cache.get(scope)
-            if kb is None:
-                kb = KnowledgeBase(self.data_dir, scope, self.embedder, self.config, reranker=self.reranker)
-                self._cache[scope] = kb
-            return kb
-
-    def scopes(self) -> list[str]:
-        with self._lock:
-            cached = set(self._cache)
-        return sorted(cached | set(list_scopes(self.data_dir / DB_FILENAME)))
-

@@ -79,6 +79,7 @@ class IngestReport:
     chunks_embedded: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     suspicious: list[dict[str, object]] = field(default_factory=list)  # source, ord, reason, score
+    notes: list[str] = field(default_factory=list)  # one-line hints for the operator (e.g. reindex)
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -90,4 +91,6 @@ class IngestReport:
         }
         if self.suspicious:
             out["suspicious"] = list(self.suspicious)
+        if self.notes:
+            out["notes"] = list(self.notes)
         return out

@@ -9,15 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 
 from bot.core import i18n, safety
 from bot.core.compose import compose, error_answer
 from bot.core.config import Settings
 from bot.core.curated import CuratedMatcher, curated_answer
-from bot.core.generation import make_generator, with_deadline
+from bot.core.generation import in_language, make_generator, question_language, with_deadline
 from bot.core.judge import Judge, Judged, pick
 from bot.core.memory import Context, Memory
 from bot.core.sentiment import FrustrationPolicy, SentimentScorer, is_frustrated
@@ -35,9 +36,9 @@ from model.base import Generation, GenerationParams, Generator, GeneratorError, 
 from model.extractive import ExtractiveGenerator, as_tokens
 from model.textutil import content_words, strip_preamble
 from retrieval.embedder import Embedder
-from retrieval.embedder_e5 import make_embedder
+from retrieval.embedders import EmbedderPool
 from retrieval.errors import EmbedderMismatch
-from retrieval.knowledge_base import KnowledgeBases
+from retrieval.knowledge_bases import KnowledgeBases
 from retrieval.types import DocumentInfo, Hit, IngestReport
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,17 @@ EXPLAIN_LEVELS = {
 ELLIPSIS_DISCOUNT = 0.8  # confidence kept by a follow-up-shaped question that follows nothing
 
 
+@dataclass(frozen=True)
+class EmbedderTools:
+    """What answering builds over one embedder: built once per embedder, shared by its scopes."""
+
+    embedder: Embedder
+    extractive: ExtractiveGenerator
+    judge: Judge
+    memory: Memory
+    curated: CuratedMatcher
+
+
 class Assistant:
     """Owns the store, the knowledge bases and the generator for one process."""
 
@@ -76,27 +88,49 @@ class Assistant:
         self._generator_factory = generator_factory
         self._generator: Generator | None = None
         self._generator_lock = asyncio.Lock()
-        self.extractive = ExtractiveGenerator(similarity=embedder.similarity)
-        self.judge = Judge(embedder)
-        self.memory = Memory(embedder.encode, settings.answering.history_turns)
+        self._tools: dict[int, EmbedderTools] = {}  # by id() of the embedder, which the tools hold
+        self._tools_lock = threading.Lock()
+        default = self.tools(embedder)  # the default embedder's, for callers without a scope
+        self.extractive, self.judge, self.memory, self.curated = (
+            default.extractive, default.judge, default.memory, default.curated)
         self.sentiment = SentimentScorer()
         self.frustration = FrustrationPolicy(settings.answering.frustration_below, settings.answering.frustration_run)
-        self.curated = CuratedMatcher(
-            store.curated, embedder.encode, settings.curated.threshold, encode_query=embedder.encode_query
-        )
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
     async def create(cls, settings: Settings, generator: Generator | None = None) -> Assistant:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path)
-        embedder = make_embedder(settings.embedder.model, device=settings.embedder.device)
-        kbs = KnowledgeBases(settings.data_dir, embedder, settings.retrieval)
+        pool = EmbedderPool(settings.embedder.model, device=settings.embedder.device)  # unset: per scope
+        kbs = KnowledgeBases(settings.data_dir, pool, settings.retrieval)
         factory = (lambda: generator) if generator is not None else (lambda: make_generator(settings))
-        assistant = cls(settings, store, kbs, embedder, factory)
+        assistant = cls(settings, store, kbs, kbs.embedder, factory)
         if generator is not None:
             assistant._generator = generator
         return assistant
+
+    def embedder_for(self, scope: str) -> Embedder:
+        """The embedder of a scope's index (blocking: a small file and catalogue read)."""
+        return self.kbs.embedder_for(scope)
+
+    def tools(self, embedder: Embedder) -> EmbedderTools:
+        """The judge, extractive reader, memory and curated matcher over `embedder`, built once."""
+        with self._tools_lock:
+            built = self._tools.get(id(embedder))
+            if built is None:
+                built = EmbedderTools(
+                    embedder=embedder,
+                    extractive=ExtractiveGenerator(similarity=embedder.similarity),
+                    judge=Judge(embedder),
+                    memory=Memory(embedder.encode, self.settings.answering.history_turns),
+                    curated=CuratedMatcher(self.store.curated, embedder.encode, self.settings.curated.threshold,
+                                           encode_query=embedder.encode_query),
+                )
+                self._tools[id(embedder)] = built
+            return built
+
+    async def tools_for(self, scope: str) -> EmbedderTools:
+        return self.tools(await asyncio.to_thread(self.embedder_for, scope))
 
     async def generator(self) -> Generator:
         """The configured generator, built on first use (loading a model can take seconds)."""
@@ -140,11 +174,12 @@ class Assistant:
     async def search(self, scope: str, query: str, k: int) -> list[Hit]:
         return await asyncio.to_thread(self.kbs.get(scope).search, query, k)
 
-    async def summarize(self, texts: Sequence[str], *, max_sentences: int = 6) -> str:
-        """An extractive summary (the most central sentences, in order) of some texts."""
+    async def summarize(self, texts: Sequence[str], *, max_sentences: int = 6, scope: str | None = None) -> str:
+        """An extractive summary (the most central sentences, in order), by `scope`'s embedder."""
         joined = "\n\n".join(t for t in texts if t.strip())
+        embedder = self.embedder if scope is None else await asyncio.to_thread(self.embedder_for, scope)
         picked = await asyncio.to_thread(
-            central_sentences, joined, self.embedder.encode, max_sentences=max_sentences, max_chars=1500
+            central_sentences, joined, embedder.encode, max_sentences=max_sentences, max_chars=1500
         )
         return " ".join(picked)
 
@@ -160,7 +195,7 @@ class Assistant:
         found = await asyncio.to_thread(texts)
         if found is None:
             return None
-        return found[0], await self.summarize(found[1])
+        return found[0], await self.summarize(found[1], scope=scope)
 
     async def forget(self, scope: str, user: str) -> dict[str, int]:
         return await self.store.forget(scope, user)
@@ -188,20 +223,21 @@ class Assistant:
             yield FinalEvent(error_answer(question, problem, _ms_since(started)))
             return
         text = question.text.strip()
+        tools = await self.tools_for(question.scope)  # everything below embeds with the scope's embedder
         read = await self.store.question_context(
-            question.scope, question.user, question.conversation, self.memory.history_turns,
+            question.scope, question.user, question.conversation, tools.memory.history_turns,
             sentiments=self.frustration.run_length,
         )
-        learned = self.memory.learn(question, read.facts)
-        match = await self.curated.match(question.scope, text) if instruction is None else None
+        learned = tools.memory.learn(question, read.facts)
+        match = await tools.curated.match(question.scope, text) if instruction is None else None
         if match is not None:  # a moderator-approved answer wins before retrieval and generation
             answer = curated_answer(text, match, _ms_since(started))
             mood = await asyncio.to_thread(self.sentiment.score, text)
-            final = await self._record(question, text, answer, mood, [], learned.changes)
+            final = await self._record(question, text, answer, mood, [], learned.changes, tools.memory)
             await self.store.curated.record_hit(question.scope, match.row.id)
             yield FinalEvent(final)
             return
-        context = self.memory.context(question, read, learned.facts)
+        context = tools.memory.context(question, read, learned.facts)
         history = context.history
         yield StatusEvent("retrieving")
         threshold = self._threshold(read.settings)
@@ -215,18 +251,20 @@ class Assistant:
         passages = [Passage(n=i + 1, title=h.title, text=h.text) for i, h in enumerate(hits)]
         prompt = Prompt(
             question=text, passages=passages, history=history, **prompt_memory(context),
-            task="answer" if instruction is None else "explain", instruction=instruction,
+            task="answer" if instruction is None else "explain", instruction=instruction, language=question_language(text),
         )
-        evidence = self.judge.evidence(text, hits)
+        evidence = tools.judge.evidence(text, hits)
 
         yield StatusEvent("generating")
         generator = await self.generator()
+        if generator is self.extractive:
+            generator = tools.extractive  # the extractive backend reads with the scope's embedder
         best: Judged | None = None
         candidates: list[Judged] = []
         error: str | None = None
         if hits:
             gens: list[Generation] = []
-            if generator is not self.extractive:
+            if generator is not tools.extractive:
                 try:
                     deadline = time.monotonic() + self.settings.generation.timeout_s
                     if self.settings.generation.candidates > 1:
@@ -251,31 +289,32 @@ class Assistant:
                     gens = []
             # the extractive reading is always built: generated answers must agree with it
             readings = await asyncio.to_thread(
-                self.extractive.readings, prompt,
-                self.settings.generation.candidates if generator is self.extractive else 1,
+                tools.extractive.readings, prompt,
+                self.settings.generation.candidates if generator is tools.extractive else 1,
             )
-            if generator is self.extractive:
+            if generator is tools.extractive:
                 for token in as_tokens(readings[0].text):
                     yield TokenEvent(token.text)
-            candidates = await self.judge.judge(text, [*gens, *readings], passages, evidence)
+            candidates = await tools.judge.judge(text, [*gens, *readings], passages, evidence)
             if query == text and _FOLLOW_UP.match(text):
                 # "and for digital items?" with nothing before it: what it refers to is a guess
                 candidates = [replace(c, confidence=c.confidence * ELLIPSIS_DISCOUNT) for c in candidates]
-            best = pick(candidates)
+            best = pick(in_language(text, candidates))  # a generated answer in another language is not shown
 
         answer = safety.guard_answer(compose(
             text, hits, best, candidates, (threshold, self.settings.answering.sure), _ms_since(started), error
         ))
         mood = await asyncio.to_thread(self.sentiment.score, text)
         flags, escalated = self._flags(question, answer, [mood, *read.sentiments])
-        final = await self._record(question, text, answer, mood, flags, learned.changes)
+        final = await self._record(question, text, answer, mood, flags, learned.changes, tools.memory)
         yield FinalEvent(replace(final, escalated=escalated))
 
     async def _record(
         self, question: Question, text: str, answer: Answer, mood: float | None, flags: list[FlagDraft],
-        facts: list[FactChange],
+        facts: list[FactChange], memory: Memory | None = None,
     ) -> Answer:
-        """Write the exchange (answer, flags, learned facts, summary); the answer with its ids."""
+        """Write the exchange (answer, flags, learned facts, summary by `memory`, default the
+        default embedder's); the answer with its ids."""
         exchange = Exchange(
             scope=question.scope, user=question.user, channel=question.channel,
             conversation=question.conversation, question=text, external_id=question.message_id,
@@ -288,7 +327,7 @@ class Assistant:
                 candidates=[asdict(c) for c in answer.candidates],
             ),
         )
-        compact = self.memory.compaction if question.conversation else None
+        compact = (memory or self.memory).compaction if question.conversation else None
         ids = await self.store.record_outcome(Outcome(exchange, flags, facts, compact))
         return replace(answer, answer_id=ids.answer_id, flag_ids=ids.flag_ids)
 

@@ -3,7 +3,8 @@ or a refusal with the closest sources when it is below the threshold."""
 from __future__ import annotations
 
 from bot.core import i18n
-from bot.core.judge import Judged
+from bot.core.generation import off_language
+from bot.core.judge import EXTRACTIVE, Judged
 from bot.core.types import Answer, Candidate, Citation, Question, Quote
 from model.textutil import strip_citations
 from retrieval.types import Hit
@@ -26,7 +27,8 @@ def compose(
     ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
     cands = [
         Candidate(c.generation.text, round(c.confidence, 4), round(c.support.score, 4),
-                  c.generation.mean_logprob, c.generation.backend, c.signals)
+                  c.generation.mean_logprob, c.generation.backend, c.signals,
+                  None if c.generation.backend == EXTRACTIVE else off_language(text, c.generation.text))
         for c in ranked
     ]
     if best is None or best.confidence < threshold:

@@ -32,7 +32,9 @@ __all__ = ["LEGACY_KEYS", "ConfigError", "Settings", "load_settings"]
 
 
 class Embedding(BaseModel):
-    model: str | None = Field(None, description="sentence-transformers path or name, or \"multilingual\" (e5-small)")
+    model: str | None = Field(
+        None, description="unset: per scope (e5-small for non-English documents, else MiniLM); or one for "
+        "every scope: a sentence-transformers path or name, or \"multilingual\" (e5-small)")
     device: str | None = None
 
 

@@ -58,6 +58,7 @@ class Candidate:
     mean_logprob: float | None
     backend: str
     signals: Signals | None = None  # what the judge measured (model.calibration)
+    dropped: str | None = None  # why it could not be shown though judged (e.g. "answered in en, asked in zh")
 
 
 @dataclass(frozen=True)

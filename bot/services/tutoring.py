@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.core.assistant import Assistant
 
 Search = Callable[[str, str, int], Awaitable[list[Hit]]]
+ScopeSimilarity = Callable[[str], Similarity]  # a scope's similarity (its embedder's)
 # seconds until a question is due again, by box (0 = just missed)
 REVIEW_INTERVALS = (600, 86_400, 3 * 86_400, 7 * 86_400, 21 * 86_400)
 WEAK_BELOW = 0.6
@@ -95,10 +96,13 @@ def next_box(box: int | None, result: Grade) -> int:
 
 
 class Tutor:
-    def __init__(self, store: Tutoring, search: Search, similarity: Similarity | None) -> None:
+    def __init__(self, store: Tutoring, search: Search, similarity: Similarity | None,
+                 similarity_for: ScopeSimilarity | None = None) -> None:
+        """`similarity_for(scope)`, when given, grades in each scope with its own embedder."""
         self._store = store
         self._search = search
         self._similarity = similarity
+        self._similarity_for = similarity_for
 
     async def make_quiz(
         self, scope: str, topic: str, *, count: int = 5, kind: str = "mixed",
@@ -137,9 +141,11 @@ class Tutor:
         item = await self._store.item(scope, item_id)
         if item is None:
             raise QuizError(f"there is no question #{item_id} here")
-        result = await asyncio.to_thread(  # semantic grading runs the embedder: keep it off the loop
-            grade, item.kind, item.answer, item.choices, response, self._similarity, judge
-        )
+        def graded() -> Grade:  # semantic grading runs the embedder: keep it off the loop
+            similarity = self._similarity_for(scope) if self._similarity_for is not None else self._similarity
+            return grade(item.kind, item.answer, item.choices, response, similarity, judge)
+
+        result = await asyncio.to_thread(graded)
         box = next_box(await self._store.review_box(scope, user, item_id), result)
         due = (now or datetime.now(timezone.utc)) + timedelta(seconds=REVIEW_INTERVALS[box])
         await self._store.record_attempt(
@@ -157,11 +163,13 @@ class Tutor:
         return Progress(topics, [t.topic for t in topics if t.mean_score < WEAK_BELOW], due)
 
 
-def build_tutor(store: Store, search: Search, similarity: Similarity | None) -> Tutor:
+def build_tutor(store: Store, search: Search, similarity: Similarity | None,
+                similarity_for: ScopeSimilarity | None = None) -> Tutor:
     """The tutor the front ends share, over the store's tutoring repository."""
-    return Tutor(store.tutoring, search, similarity)
+    return Tutor(store.tutoring, search, similarity, similarity_for)
 
 
 def tutor_for(assistant: Assistant) -> Tutor:
-    """The tutor over an assistant's store, search and embedder (what every front end wires)."""
-    return build_tutor(assistant.store, assistant.search, assistant.embedder.similarity)
+    """The tutor over an assistant's store, search and each scope's embedder (what every front end wires)."""
+    return build_tutor(assistant.store, assistant.search, assistant.embedder.similarity,
+                       lambda scope: assistant.embedder_for(scope).similarity)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from bot.core.assistant import Assistant
 
 Encode = Callable[[Sequence[str]], np.ndarray]  # L2-normalised rows
+ScopeEncoder = Callable[[str], tuple[Encode, str]]  # a scope's embedder: its cached encode and its name
 EXAMPLES = 5
 CLOSEST = 3
 
@@ -122,13 +123,15 @@ class UnansweredTopics:
 
     def __init__(
         self, store: Store, encode: Encode, *, threshold: float, sure: float, limit: int = 1000,
-        model: str | None = None, cache: TopicCache | None = None,
+        model: str | None = None, cache: TopicCache | None = None, encoder_for: ScopeEncoder | None = None,
     ) -> None:
         """`model` names the embedder behind `encode`; with it, vectors are stored and reused
         (without it every call encodes, as a test's stand-in encoder would want). With a `cache`
         (and a `model`: a stand-in encoder may change behind the same None), unchanged
-        questions are not grouped again."""
+        questions are not grouped again. With `encoder_for(scope)`, each scope's questions are
+        encoded by that scope's embedder (under its name) instead of `encode`."""
         self.store = store
+        self.encoder_for = encoder_for
         self.encode = encode
         self.threshold = threshold
         self.sure = sure
@@ -138,6 +141,11 @@ class UnansweredTopics:
 
     async def topics(self, scope: str) -> list[Topic]:
         """The scope's open topics, most asked first (then most recent)."""
+        if self.encoder_for is not None:
+            encode, model = await asyncio.to_thread(self.encoder_for, scope)
+            scoped = UnansweredTopics(self.store, encode, threshold=self.threshold, sure=self.sure, limit=self.limit,
+                                      model=model, cache=self.cache)
+            return await scoped.topics(scope)
         key = None
         if self.cache is not None:  # read before the questions: a write in between only regroups
             key = hash((self.model, self.threshold, await self.store.unanswered.open_key(scope, self.sure, self.limit)))
@@ -211,6 +219,11 @@ class UnansweredTopics:
 def unanswered_for(assistant: Assistant, cache: TopicCache | None = None) -> UnansweredTopics:
     """The topics over an assistant's store and embedder, with the configured thresholds."""
     s = assistant.settings
+
+    def encoder_for(scope: str) -> tuple[Encode, str]:
+        embedder = assistant.embedder_for(scope)
+        return embedder.encode_cached, embedder.model_name
+
     return UnansweredTopics(assistant.store, assistant.embedder.encode_cached, threshold=s.unanswered.threshold,
                             sure=s.answering.sure, limit=s.unanswered.limit, model=assistant.embedder.model_name,
-                            cache=cache)
+                            cache=cache, encoder_for=encoder_for)

@@ -93,7 +93,10 @@ async def test_chinese_question_is_answered_with_a_citation(world: dict[str, Any
     final = await ask(world, world["zh"], "加急配送多少钱？")
     assert "十二欧元" in final.content and "[1]" in final.content
     sources = final.embeds[0]
-    assert sources["title"] == "Sources" and "配送" in sources["description"]
+    assert sources["title"] == i18n.message("sources", "zh") == "来源" and "配送" in sources["description"]
+    labels = [c.get("label") for row in final.body["components"] for c in row["components"]]
+    assert "来源" in labels and "人工帮助" in labels and "Sources" not in labels
+    assert final.custom_ids[0].startswith("rc:src:")  # the ids are the same in every language
 
 
 async def test_out_of_scope_chinese_question_is_refused_in_chinese(world: dict[str, Any]) -> None:

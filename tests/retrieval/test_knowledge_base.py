@@ -6,7 +6,8 @@ import pytest
 
 from retrieval.catalog import Catalog
 from retrieval.config import RetrievalConfig
-from retrieval.knowledge_base import KnowledgeBase, KnowledgeBases, safe_scope_name
+from retrieval.knowledge_base import KnowledgeBase, safe_scope_name
+from retrieval.knowledge_bases import KnowledgeBases
 from retrieval.rerank import Reranker
 
 from .conftest import write_pdf

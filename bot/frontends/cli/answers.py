@@ -19,7 +19,7 @@ from rich.table import Table
 
 from bot.core.config import Settings
 from bot.services.curated import CuratedError, Curation
-from bot.services.unanswered import Topic, UnansweredTopics
+from bot.services.unanswered import Encode, Topic, UnansweredTopics
 from bot.store import CuratedRow, DocRef, Store
 
 T = TypeVar("T")
@@ -184,11 +184,19 @@ TopicArg = Annotated[int, typer.Argument(metavar="ID", help="the topic's id (rag
 def _topics(settings: Settings, store: Store) -> UnansweredTopics:
     """The topics service over the configured embedder; its stored vectors mean the model is
     loaded only when some question has none yet."""
-    from retrieval.embedder_e5 import make_embedder
+    from retrieval.embedders import EmbedderPool
+    from retrieval.layout import index_dir
 
-    embedder = make_embedder(settings.embedder.model, device=settings.embedder.device)
+    pool = EmbedderPool(settings.embedder.model, device=settings.embedder.device)
+    embedder = pool.default()
+
+    def encoder_for(scope: str) -> tuple[Encode, str]:  # each scope's questions with its index's embedder
+        scoped = pool.for_index(index_dir(settings.data_dir, scope))
+        return scoped.encode_cached, scoped.model_name
+
     return UnansweredTopics(store, embedder.encode_cached, threshold=settings.unanswered.threshold,
-                            sure=settings.answering.sure, limit=settings.unanswered.limit, model=embedder.model_name)
+                            sure=settings.answering.sure, limit=settings.unanswered.limit, model=embedder.model_name,
+                            encoder_for=encoder_for)
 
 
 def _inherited(ctx: typer.Context, scope: str | None, as_json: bool) -> tuple[str, bool]:

@@ -141,6 +141,8 @@ def ingest(
         for e in report.errors:
             err.print(f"[red]✗[/] {e['source']}: {e['error']}")
         out.print(ingest_summary(report) + f" [scope {scope}]")
+        for note in report.notes:
+            out.print(f"note: {note}", markup=False, highlight=False)
     if report.errors:
         raise typer.Exit(1)
 
@@ -308,7 +310,7 @@ def eval_command(
 
 
 from bot.frontends.cli.answers import answers_app, unanswered_app  # noqa: E402
-from bot.frontends.cli.ops import backup_cmd, doctor_cmd, prune_cmd, restore_cmd  # noqa: E402
+from bot.frontends.cli.ops import backup_cmd, doctor_cmd, prune_cmd, reindex_cmd, restore_cmd  # noqa: E402
 
 app.add_typer(answers_app, name="answers")
 app.add_typer(unanswered_app, name="unanswered")
@@ -317,6 +319,7 @@ app.command("doctor")(doctor_cmd)
 app.command("backup")(backup_cmd)
 app.command("restore")(restore_cmd)
 app.command("prune")(prune_cmd)
+app.command("reindex")(reindex_cmd)
 
 
 def main() -> None:

@@ -5,12 +5,14 @@ import asyncio
 
 from rich.console import Console
 
+from bot.core import i18n
 from bot.core.assistant import Assistant
 from bot.core.config import Settings
 from bot.core.types import Answer, Question
 from bot.frontends.cli.quiz import console_reader, explain, run_quiz, show_progress
 from bot.frontends.cli.render import source_line, stream_answer
 from bot.services.conversations import ConversationKey
+from retrieval.textlang import detect
 
 HELP = (
     "Type a question. Commands: /sources (passages of the last answer), /explain TOPIC "
@@ -61,8 +63,9 @@ async def chat_loop(settings: Settings, scope: str, console: Console) -> None:
             elif text == "/sources":
                 if last is None or not (last.citations or last.closest):
                     console.print("No sources yet.")
+                lang = detect(last.question) if last else i18n.DEFAULT  # the last question's language
                 for c in (last.citations or last.closest) if last else []:
-                    console.print(f"[bold]{source_line(c)}[/]\n{c.text}\n")
+                    console.print(f"[bold]{source_line(c, lang)}[/]\n{c.text}\n")
             else:
                 q = Question(text=text, user=user, scope=scope, channel="cli", conversation=str(conversation))
                 last = await stream_answer(console, assistant.ask(q))

@@ -35,10 +35,10 @@ def doctor_cmd(
     if repair and not report.ok:
         broken = [s.scope for s in report.scopes if not s.ok]
         if broken:
-            from retrieval.embedder_e5 import make_embedder
+            from retrieval.embedders import EmbedderPool
             from retrieval.knowledge_base import KnowledgeBase
 
-            embedder = make_embedder(settings.embedder.model, device=settings.embedder.device)
+            embedder = EmbedderPool(settings.embedder.model, device=settings.embedder.device)  # each scope's own
             config = settings.retrieval
             for name in broken:
                 repaired[name] = KnowledgeBase(settings.data_dir, name, embedder, config).reindex()
@@ -107,3 +107,31 @@ def prune_cmd(
     total = sum(counts.values())
     detail = ", ".join(f"{n} {t}" for t, n in counts.items() if n) or "nothing"
     out.print(f"Deleted {total} row(s) older than {keep} days: {detail}", markup=False)
+
+
+def reindex_cmd(
+    ctx: typer.Context,
+    scope: Annotated[str, typer.Option("--scope", "-s", help="knowledge base: global, guild:<id>, ...")] = "global",
+    embedder: Annotated[str | None, typer.Option(
+        "--embedder", help="minilm | multilingual (default: the one the scope uses)")] = None,
+) -> None:
+    """Re-embed a knowledge base from its stored chunks, optionally with another embedder."""
+    from retrieval.catalog import list_scopes
+    from retrieval.embedder_record import name_of
+    from retrieval.embedders import EmbedderPool, kind_of
+    from retrieval.knowledge_base import DB_FILENAME, KnowledgeBase
+
+    settings: Settings = ctx.obj
+    pool = EmbedderPool(settings.embedder.model, device=settings.embedder.device)
+    kind = kind_of(embedder) if embedder else None
+    if embedder and kind is None:
+        raise _fail(f"unknown embedder {embedder!r}: minilm or multilingual")
+    if kind and pool.forced and kind_of(pool.model) != kind:
+        raise _fail(f"[embedder] model = {pool.model!r} is set for every scope: unset it to choose per scope")
+    if scope not in list_scopes(settings.data_dir / DB_FILENAME):
+        raise _fail(f"no knowledge base {scope!r}")
+    kb = KnowledgeBase(settings.data_dir, scope, pool, settings.retrieval)
+    target = pool.get(kind) if kind else kb.embedder
+    chunks = kb.reindex(target)
+    out.print(f"re-embedded {chunks} chunks of {scope} with {kind_of(name_of(target)) or name_of(target)}",
+              markup=False)

@@ -1,7 +1,11 @@
-"""Terminal rendering of answers and ingest reports (rich), shared by the CLI, chat and demo."""
+"""Terminal rendering of answers and ingest reports (rich), shared by the CLI, chat and demo.
+
+An answer's labels are in the question's language (`bot.core.i18n`); ingest reports stay English.
+"""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 
 from rich.console import Console
 from rich.live import Live
@@ -10,15 +14,17 @@ from rich.text import Text
 from bot.core import i18n
 from bot.core.types import Answer, AnswerEvent, Citation, FinalEvent, TokenEvent
 from model.textutil import truncate
+from retrieval.textlang import detect
 from retrieval.types import IngestReport
 
 QUOTE_CHARS = 300
 TENTATIVE_NOTE = i18n.message("tentative_note")  # in English; shown in the question's language
-APPROVED_NOTE = "✅ Answer approved by the moderators"
+APPROVED_NOTE = i18n.message("approved")  # in English; shown in the question's language
 
 
-def source_line(c: Citation) -> str:
-    where = f", p. {c.page}" if c.page else (f", § {c.heading}" if c.heading else "")
+def source_line(c: Citation, language: str = i18n.DEFAULT) -> str:
+    where = i18n.message("cli_page", language).format(page=c.page) if c.page else (
+        f", § {c.heading}" if c.heading else "")
     return f"[{c.n}] {c.title}{where} — {c.source}"
 
 
@@ -48,29 +54,31 @@ def answer_text(answer: Answer) -> Text:
     if answer.error and answer.backend == "none":
         out.append(answer.text, style="yellow")
         return out
+    lang = detect(answer.question)
+    say = partial(i18n.message, language=lang)
     out.append(answer.text + "\n")
     if answer.curated_id is not None:
-        out.append(f"{APPROVED_NOTE} (curated answer #{answer.curated_id})\n", style="green")
+        out.append(f"{say('approved')} {say('cli_curated').format(id=answer.curated_id)}\n", style="green")
     quote = quote_line(answer)
     if quote:
         out.append(quote + "\n", style="dim italic")
     tentative = answer.tentative and not answer.refused
     if tentative:
-        out.append(i18n.for_text("tentative_note", answer.question) + "\n", style="yellow")
-    label = "refused" if answer.refused else "confidence"
+        out.append(say("tentative_note") + "\n", style="yellow")
+    label = say("cli_refused") if answer.refused else say("cli_confidence")
     style = "yellow" if answer.refused or tentative else ("green" if answer.confidence >= 0.6 else "cyan")
     out.append(f"{label}: {answer.confidence:.2f}  ({answer.backend}, {answer.latency_ms} ms)\n", style=style)
     if answer.citations:
-        out.append("Sources:\n", style="bold")
+        out.append(say("cli_sources") + "\n", style="bold")
         for c in answer.citations:
-            out.append("  " + source_line(c) + "\n", style="dim")
+            out.append("  " + source_line(c, lang) + "\n", style="dim")
     elif answer.refused and answer.closest:
-        out.append("Closest sources I found:\n", style="bold")
+        out.append(say("cli_closest") + "\n", style="bold")
         for c in answer.closest:
-            out.append("  " + source_line(c) + "\n", style="dim")
-        out.append(i18n.for_text("ask_human_cli", answer.question) + "\n", style="dim")
+            out.append("  " + source_line(c, lang) + "\n", style="dim")
+        out.append(say("ask_human_cli") + "\n", style="dim")
     if answer.error and answer.backend != "none":
-        out.append(f"note: {answer.error}\n", style="yellow")
+        out.append(say("note").format(error=answer.error) + "\n", style="yellow")
     return out
 
 

@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core import i18n
 from bot.core.types import Answer, FinalEvent, Question, TokenEvent
 from bot.frontends.discord import escalate, render
 from bot.frontends.discord.common import reply, scope_for
@@ -28,12 +29,13 @@ from bot.services.autoanswer import Incoming, auto_answers, stays_quiet
 from bot.services.conversations import ConversationKey
 from bot.services.feedback import AnswerId
 from bot.services.queue import FairQueue, QueueFull, RateLimiter
+from retrieval.textlang import detect
 
 __all__ = ["EDIT_INTERVAL", "Ask", "InteractionTarget", "Job", "MessageTarget", "Target"]
 
 log = logging.getLogger("ragcord.discord")
 EDIT_INTERVAL = 1.0  # seconds between streaming edits (Discord's soft limit is ~5 per 5 s)
-FAILED = "Sorry — something went wrong while answering. The error was logged; please try again."
+FAILED = i18n.message("failed")  # in English; a member reads it in the question's language
 
 
 # --- the cog -------------------------------------------------------------------------------------
@@ -178,10 +180,10 @@ class Ask(commands.Cog):
         user = str(interaction.user.id)
         wait = self.limiter.retry_after(user)
         if wait:
-            await reply(interaction, _slow_down(wait))
+            await reply(interaction, _slow_down(wait, text))
             return
         if len(self.queue) >= self.queue.maxsize:
-            await reply(interaction, _busy())
+            await reply(interaction, _busy(text))
             return
         await interaction.response.defer(thinking=True)
         q = Question(
@@ -208,17 +210,17 @@ class Ask(commands.Cog):
         if not rate_checked:
             wait = self.limiter.retry_after(job.question.user)
             if wait:
-                await job.target.notice(_slow_down(wait))
+                await job.target.notice(_slow_down(wait, job.question.text))
                 return
         try:
             ahead = self.queue.put_nowait(job.question.user, job)
         except QueueFull:
-            await job.target.notice(_busy())
+            await job.target.notice(_busy(job.question.text))
             return
         waiting = ahead + self.busy - len(self.workers) + 1  # questions before this one starts
         if waiting > 0 and isinstance(job.target, MessageTarget) and not job.quiet:
             with contextlib.suppress(discord.HTTPException):
-                await job.target.placeholder(f"⏳ You're in line — {waiting} question(s) ahead of yours.")
+                await job.target.placeholder(i18n.for_text("in_line", job.question.text).format(n=waiting))
 
     async def _worker(self, n: int) -> None:
         while True:
@@ -231,7 +233,7 @@ class Ask(commands.Cog):
             except Exception:
                 log.exception("answering %r failed", job.question.text[:80])
                 try:
-                    await job.target.notice(FAILED)
+                    await job.target.notice(i18n.for_text("failed", job.question.text))
                 except Exception:
                     log.debug("could not report the failure", exc_info=True)
             finally:
@@ -287,14 +289,15 @@ class Ask(commands.Cog):
                                                     member.display_name, jump)
         where = await escalate.open_case(self.bot, case, channel, member) if case is not None else None
         if where is not None:
-            await target.extra(f"🙋 I've asked a human to help — {escalate.where_text(where)}")
+            lang = detect(answer.question)
+            await target.extra(i18n.message("escalated", lang).format(where=escalate.where_text(where, lang)))
 
     async def _render_final(self, job: Job, answer: Answer) -> None:
         target = job.target
         pieces = render.answer_pieces(answer)
         embed = render.answer_embed(answer)
         others = len(answer.candidates) > 1
-        view = AnswerView(answer.answer_id, others=others) if answer.answer_id is not None else None
+        view = AnswerView(answer.answer_id, others, detect(answer.question)) if answer.answer_id is not None else None
         if answer.answer_id is not None:
             self.bot.recent_answers[answer.answer_id] = answer
         extras: dict[str, Any] = {}
@@ -331,12 +334,12 @@ async def _typing(channel: discord.abc.Messageable | None) -> None:
         log.debug("typing indicator failed", exc_info=True)
 
 
-def _slow_down(wait: float) -> str:
-    return f"You're asking faster than I can keep up — please wait {max(1, round(wait))} s and ask again."
+def _slow_down(wait: float, question: str = "") -> str:
+    return i18n.for_text("slow_down", question).format(seconds=max(1, round(wait)))
 
 
-def _busy() -> str:
-    return "I'm answering a lot of questions right now — please try again in a minute."
+def _busy(question: str = "") -> str:
+    return i18n.for_text("busy", question)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import discord
 
+from bot.core import i18n
 from bot.core.types import Answer
 from bot.frontends.discord import render
 from bot.frontends.discord.common import NONE, is_moderator, one_line, reply, scope_for
@@ -47,11 +48,11 @@ def brief_text(brief: Brief) -> str:
     return text[:2000]
 
 
-def where_text(target: EscalationTarget | None) -> str:
-    """A sentence for the member about where their case went."""
+def where_text(target: EscalationTarget | None, language: str = i18n.DEFAULT) -> str:
+    """A sentence for the member about where their case went (what staff read stays English)."""
     if isinstance(target, StaffThread):
-        return f"a moderator will join you in <#{target.thread_id}>."
-    return "a moderator has been notified."
+        return i18n.message("where_thread", language).format(thread=target.thread_id)
+    return i18n.message("where_notified", language)
 
 
 async def open_case(bot: Host, case: Case, channel: Any, member: discord.abc.User) -> EscalationTarget | None:

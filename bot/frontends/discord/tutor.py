@@ -50,7 +50,7 @@ class Tutoring(commands.Cog):
             await interaction.edit_original_response(content=f"Sorry — {one_line(exc)}.", allowed_mentions=NONE)
             return
         items = [QuizCard.made(q, topic) for q in made]
-        session = QuizSession(interaction.user.id, scope, items, f"Quiz · {topic}")
+        session = QuizSession.about(interaction.user.id, scope, items, topic)
         text, view = session.first()
         await interaction.edit_original_response(content=text, view=view, allowed_mentions=NONE)
 

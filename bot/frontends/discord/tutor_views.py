@@ -5,6 +5,8 @@ A quiz is a `QuizSession` (its owner, scope and questions); each question is one
 answers. Only the owner may answer. Answering grades through the bot's tutor, edits the
 question message with the feedback (explanation and source) and posts the next question.
 Views live in memory (30 minutes): after a restart, `/progress` → "Retry due questions" resumes.
+The bot's own words (headings, buttons, replies) are in the language of the quiz's topic, or of
+its questions when there is no topic (a review).
 """
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ from typing import Any
 
 import discord
 
+from bot.core import i18n
 from bot.frontends.discord import render
 from bot.frontends.discord.common import NONE, one_line, reply
 from bot.frontends.discord.host import host
 from bot.services.tutoring import QuizCard, QuizError
+from retrieval.textlang import detect
 
 log = logging.getLogger("ragcord.discord")
 LETTERS = "ABCD"
@@ -34,30 +38,47 @@ class QuizSession:
     ephemeral: bool = False
     correct: int = 0
     answered: int = 0
+    language: str = i18n.DEFAULT
+
+    @classmethod
+    def about(cls, owner: int, scope: str, items: list[QuizCard], topic: str) -> QuizSession:
+        """A quiz on `topic`, worded in the topic's language."""
+        lang = detect(topic)
+        return cls(owner, scope, items, i18n.message("quiz_title", lang).format(topic=topic), language=lang)
+
+    @classmethod
+    def review(cls, owner: int, scope: str, items: list[QuizCard]) -> QuizSession:
+        """The questions due again, worded in their language."""
+        lang = detect(" ".join(item.question for item in items))
+        return cls(owner, scope, items, i18n.message("quiz_review", lang), ephemeral=True, language=lang)
+
+    def say(self, key: str) -> str:
+        return i18n.message(key, self.language)
 
     def question_text(self, i: int) -> str:
         item = self.items[i]
-        lines = [f"**{render.neutralize(self.title)} — question {i + 1}/{len(self.items)}**",
+        lines = [self.say("quiz_heading").format(title=render.neutralize(self.title), i=i + 1, n=len(self.items)),
                  render.neutralize(item.question)]
         if item.kind == "mcq":
             lines += [f"**{LETTERS[n]}.** {render.neutralize(c)}" for n, c in enumerate(item.choices[:4])]
         else:
-            lines.append("-# Press **Answer** to type your answer.")
+            lines.append(self.say("quiz_press_answer"))
         return "\n".join(lines)[:2000]
 
     def first(self) -> tuple[str, QuestionView]:
         return self.question_text(0), QuestionView(self, 0)
 
 
-def feedback_text(item: QuizCard, response: str, verdict: str, feedback: str) -> str:
+def feedback_text(item: QuizCard, response: str, verdict: str, feedback: str, language: str = i18n.DEFAULT) -> str:
+    shown = render.neutralize(" ".join(response.split())[:300]) or i18n.message("empty", language)
     lines = [
         f"{_VERDICT.get(verdict, '')} {render.neutralize(feedback)}",
-        f"Your answer: {render.neutralize(' '.join(response.split())[:300]) or '(empty)'}",
+        i18n.message("quiz_your_answer", language).format(answer=shown),
     ]
     if item.explanation:
         lines.append("> " + render.neutralize(" ".join(item.explanation.split())[:600]))
     if item.source:
-        lines.append(f"Source: {render.neutralize(item.source)}")
+        lines.append(i18n.message("quiz_source", language).format(source=render.neutralize(item.source)))
     return "\n".join(lines)
 
 
@@ -76,14 +97,14 @@ class QuestionView(discord.ui.View):
                 button.callback = self._choice(LETTERS[n])  # type: ignore[method-assign]
                 self.add_item(button)
         else:
-            button = discord.ui.Button(label="Answer", emoji="✍️", style=discord.ButtonStyle.primary,
-                                       custom_id=f"rcq:{item_id}:write")
+            button = discord.ui.Button(label=session.say("button_answer"), emoji="✍️",
+                                       style=discord.ButtonStyle.primary, custom_id=f"rcq:{item_id}:write")
             button.callback = self._write  # type: ignore[method-assign]
             self.add_item(button)
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.session.owner:
-            await reply(interaction, "This quiz belongs to someone else — start your own with `/quiz`.")
+            await reply(interaction, self.session.say("quiz_not_yours"))
             return False
         return True
 
@@ -98,7 +119,7 @@ class QuestionView(discord.ui.View):
     async def answer(self, interaction: discord.Interaction[Any], response: str) -> None:
         """Grade `response`, show the feedback on this question, then post the next one."""
         if self.is_finished():
-            await reply(interaction, "You already answered this question.")
+            await reply(interaction, self.session.say("quiz_answered"))
             return
         await interaction.response.defer()  # grading may embed the answer: acknowledge first
         bot = host(interaction.client)
@@ -114,7 +135,8 @@ class QuestionView(discord.ui.View):
         shown = response
         if self.item.kind == "mcq" and len(response) == 1 and response in LETTERS[: len(self.item.choices)]:
             shown = f"{response}. {self.item.choices[LETTERS.index(response)]}"
-        text = session.question_text(self.index) + "\n\n" + feedback_text(self.item, shown, result.verdict, result.feedback)
+        text = session.question_text(self.index) + "\n\n" + feedback_text(
+            self.item, shown, result.verdict, result.feedback, session.language)
         await interaction.edit_original_response(content=text[:2000], view=None, allowed_mentions=NONE)
         nxt = self.index + 1
         if nxt < len(session.items):
@@ -124,19 +146,19 @@ class QuestionView(discord.ui.View):
             )
         else:
             await interaction.followup.send(
-                f"🏁 Quiz finished: **{session.correct}/{len(session.items)}** correct. "
-                "`/progress` shows your scores and the questions due again.",
+                session.say("quiz_finished").format(correct=session.correct, total=len(session.items)),
                 ephemeral=session.ephemeral, allowed_mentions=NONE,
             )
 
 
 class AnswerModal(discord.ui.Modal):
     def __init__(self, view: QuestionView) -> None:
-        super().__init__(title=f"Question {view.index + 1}", timeout=QUIZ_TIMEOUT,
+        say = view.session.say
+        super().__init__(title=say("quiz_modal_title").format(n=view.index + 1), timeout=QUIZ_TIMEOUT,
                          custom_id=f"rcq:modal:{view.item.id}")
         self.view = view
         self.text: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
-            label="Your answer", style=discord.TextStyle.paragraph, max_length=500,
+            label=say("quiz_modal_label"), style=discord.TextStyle.paragraph, max_length=500,
             custom_id=f"rcq:text:{view.item.id}",
         )
         self.add_item(self.text)
@@ -150,12 +172,12 @@ class RetryView(discord.ui.View):
 
     def __init__(self, owner: int, scope: str, due: list[QuizCard]) -> None:
         super().__init__(timeout=600)
-        self.session = QuizSession(owner, scope, due, "Review", ephemeral=True)
-        self.retry.label = f"Retry due questions ({len(due)})"
+        self.session = QuizSession.review(owner, scope, due)
+        self.retry.label = self.session.say("quiz_retry").format(n=len(due))
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.session.owner:
-            await reply(interaction, "These are someone else's questions.")
+            await reply(interaction, self.session.say("quiz_retry_not_yours"))
             return False
         return True
 

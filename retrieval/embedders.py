@@ -99,12 +99,9 @@ class EmbedderPool:
         name = None if self.forced else recorded(index_dir)
         return self.for_name(name) if name else self.default()
 
-    def recorded_for(self, index_dir: Path, built: bool) -> Embedder | None:
-        """auto: the embedder an index records (MiniLM for an index `built` before the records);
-        None for a scope never built."""
-        from .embedder_record import recorded
-
-        name = recorded(index_dir)
+    def recorded_for(self, name: str | None, built: bool) -> Embedder | None:
+        """auto: the embedder an index's record names (MiniLM for an index `built` before the
+        records); None for a scope never built."""
         if name:
             return self.for_name(name)
         return self.default() if built else None

@@ -52,6 +52,8 @@ class KnowledgeBase:
         # auto: the pool picks this scope's embedder; else one fixed embedder, checked against the record
         self._pool = embedder if isinstance(embedder, EmbedderPool) and not embedder.forced else None
         self._fixed = None if self._pool else embedder.default() if isinstance(embedder, EmbedderPool) else embedder
+        self._record_seen: tuple[int, str | None] | None = None  # (generation, recorded embedder name)
+        self.auto = self._pool is not None  # the embedder is chosen per scope (nothing forces one)
         self.config = config or RetrievalConfig()
         self.db_path = Path(db_path) if db_path else self.data_dir / DB_FILENAME
         self.index_dir = index_dir(self.data_dir, scope)
@@ -73,17 +75,16 @@ class KnowledgeBase:
         """The embedder this scope's vectors are (or, before its first ingest, would be) made with."""
         return self._fixed or self._built_with() or self._auto().default()
 
-    @property
-    def auto(self) -> bool:
-        """Whether the embedder is chosen per scope (no `[embedder] model` forcing one)."""
-        return self._pool is not None
-
     def _auto(self) -> EmbedderPool:
         assert self._pool is not None
         return self._pool
 
     def _built_with(self) -> Embedder | None:
-        return self._auto().recorded_for(self.index_dir, bool(self.catalog.index_state().generation))
+        """auto: the recorded embedder, read once per generation (every publish moves it)."""
+        generation, seen = self.catalog.index_state().generation, self._record_seen
+        if seen is None or seen[0] != generation:
+            seen = self._record_seen = (generation, embedder_record.recorded(self.index_dir))
+        return self._auto().recorded_for(seen[1], bool(generation))
 
     # ================================================================ reading
     def list_documents(self) -> list[DocumentInfo]:
@@ -348,8 +349,8 @@ class KnowledgeBase:
         notify("indexing", 2, 2)
 
     def _current(self, embedder: Embedder | None = None) -> tuple[DenseIndex, SparseIndex, int]:
-        """The indexes of the generation the DB names, loading them when it moved on (`embedder`:
-        the one about to write; a new scope's empty index takes its dimension)."""
+        """The indexes of the generation the DB names, loaded when it moved on (`embedder`: the
+        one about to write: a new scope's empty index takes its dimension)."""
         generation = self.catalog.index_state().generation
         with self._state_lock:
             if (self._generation != generation or self._dense is None or self._sparse is None

@@ -20,7 +20,8 @@ from bot.core.config import Settings
 from bot.core.curated import CuratedMatcher, curated_answer
 from bot.core.generation import in_language, make_generator, question_language, with_deadline
 from bot.core.judge import Judge, Judged, pick
-from bot.core.memory import Context, Memory
+from bot.core.memory import Memory, personalise, prompt_memory
+from bot.core.observe import NullObserver, Observer
 from bot.core.sentiment import FrustrationPolicy, SentimentScorer, is_frustrated
 from bot.core.summarize import central_sentences
 from bot.core.types import (
@@ -34,7 +35,7 @@ from bot.core.types import (
 from bot.store import AnswerData, Exchange, FactChange, FlagDraft, GuildSettings, Outcome, Store
 from model.base import Generation, GenerationParams, Generator, GeneratorError, Passage, Prompt, Turn
 from model.extractive import ExtractiveGenerator, as_tokens
-from model.textutil import content_words, strip_preamble
+from model.textutil import strip_preamble
 from retrieval.embedder import Embedder
 from retrieval.embedders import EmbedderPool
 from retrieval.errors import EmbedderMismatch
@@ -95,6 +96,7 @@ class Assistant:
             default.extractive, default.judge, default.memory, default.curated)
         self.sentiment = SentimentScorer()
         self.frustration = FrustrationPolicy(settings.answering.frustration_below, settings.answering.frustration_run)
+        self.observer: Observer = NullObserver()  # operations replace it (bot/services/metrics.py)
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
@@ -160,6 +162,7 @@ class Assistant:
     ) -> IngestReport:
         kb = self.kbs.get(scope)
         report = await asyncio.to_thread(kb.ingest, list(sources), added_by=added_by, progress=progress)
+        self.observer.ingested(report)
         return await safety.flag_injections(self.store, scope, report, added_by)
 
     async def list_documents(self, scope: str) -> list[DocumentInfo]:
@@ -217,6 +220,13 @@ class Assistant:
 
     async def ask(self, question: Question, *, instruction: str | None = None) -> AsyncIterator[AnswerEvent]:
         """Answer `question`; `instruction` turns it into another grounded task (e.g. explain)."""
+        self.observer.question()
+        async for event in self._ask(question, instruction):
+            if isinstance(event, FinalEvent):
+                self.observer.answered(event.answer)
+            yield event
+
+    async def _ask(self, question: Question, instruction: str | None) -> AsyncIterator[AnswerEvent]:
         started = time.perf_counter()
         problem = self._check(question.text)
         if problem:
@@ -242,12 +252,14 @@ class Assistant:
         yield StatusEvent("retrieving")
         threshold = self._threshold(read.settings)
         query = self._search_query(text, history)  # a follow-up is searched with its antecedent
+        mark = time.perf_counter()
         try:
             found = await self.search(question.scope, query, 2 * self.settings.answering.top_k)
         except EmbedderMismatch as exc:  # vectors of another embedder: one line, not a traceback
             yield FinalEvent(error_answer(question, str(exc), _ms_since(started)))
             return
         hits = personalise(found, context.facts)[: self.settings.answering.top_k]
+        self.observer.stage("retrieve", time.perf_counter() - mark)
         passages = [Passage(n=i + 1, title=h.title, text=h.text) for i, h in enumerate(hits)]
         prompt = Prompt(
             question=text, passages=passages, history=history, **prompt_memory(context),
@@ -264,6 +276,7 @@ class Assistant:
         error: str | None = None
         if hits:
             gens: list[Generation] = []
+            mark = time.perf_counter()
             if generator is not tools.extractive:
                 try:
                     deadline = time.monotonic() + self.settings.generation.timeout_s
@@ -286,6 +299,7 @@ class Assistant:
                     timed_out = isinstance(exc, asyncio.TimeoutError)
                     error = "the language model did not answer in time" if timed_out else str(exc)
                     log.warning("generation failed: %s", error)
+                    self.observer.generator_failed(timed_out)
                     gens = []
             # the extractive reading is always built: generated answers must agree with it
             readings = await asyncio.to_thread(
@@ -295,7 +309,10 @@ class Assistant:
             if generator is tools.extractive:
                 for token in as_tokens(readings[0].text):
                     yield TokenEvent(token.text)
+            self.observer.stage("generate", time.perf_counter() - mark)
+            mark = time.perf_counter()
             candidates = await tools.judge.judge(text, [*gens, *readings], passages, evidence)
+            self.observer.stage("judge", time.perf_counter() - mark)
             if query == text and _FOLLOW_UP.match(text):
                 # "and for digital items?" with nothing before it: what it refers to is a guess
                 candidates = [replace(c, confidence=c.confidence * ELLIPSIS_DISCOUNT) for c in candidates]
@@ -373,26 +390,6 @@ class Assistant:
             n=n,
             stop=("<passage", "</passage"),  # small models sometimes echo the data markers
         )
-
-
-# --- helpers ----------------------------------------------------------------------------------
-def personalise(hits: list[Hit], facts: list[str]) -> list[Hit]:
-    """Prefer passages that mention what the user told us about themselves (plan, OS, ...)."""
-    terms = set().union(*(content_words(f) for f in facts)) - {"you", "use", "plan", "are"} if facts else set()
-    if not terms:
-        return hits
-
-    def boosted(item: tuple[int, Hit]) -> float:
-        rank, hit = item
-        mentions = len(terms & content_words(hit.text))
-        return (1.0 / (rank + 2)) * (1.0 + 0.5 * min(2, mentions))
-
-    return [h for _, h in sorted(enumerate(hits), key=boosted, reverse=True)]
-
-
-def prompt_memory(context: Context) -> dict[str, object]:
-    """Prompt fields carrying the conversation summary and the user's stated facts."""
-    return {"memory": context.summary, "profile": tuple(context.facts)}
 
 
 def _ms_since(started: float) -> int:

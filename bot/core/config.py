@@ -111,6 +111,12 @@ class Retention(BaseModel):
     days: int = Field(90, ge=0, description="delete logs older than this many days (0 = keep)")
 
 
+class Operations(BaseModel):
+    metrics_port: int = Field(0, ge=0, le=65535, description="`ragcord run` serves /metrics and /healthz here (0 = off)")
+    metrics_host: str = Field("127.0.0.1", description="address the metrics server listens on (0.0.0.0 in a container)")
+    log_format: Literal["text", "json"] = Field("text", description="json: one object per line, with the request id")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RAGCORD_", env_nested_delimiter="__", extra="ignore", validate_default=True,
@@ -128,6 +134,7 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     curated: Curated = Field(default_factory=Curated)
     unanswered: Unanswered = Field(default_factory=Unanswered)
+    ops: Operations = Field(default_factory=Operations)
 
     @model_validator(mode="before")
     @classmethod

@@ -63,6 +63,8 @@ LEGACY_KEYS: dict[str, str] = {
     "retention_days": "retention.days",
     # not an old name: the short spelling the console documents (RAGCORD_CONSOLE_TOKEN)
     "console_token": "console.token",
+    "metrics_port": "ops.metrics_port",  # short spellings too
+    "log_format": "ops.log_format",
 }
 _JSON_VALUED = {"url_allowlist"}  # complex values come from the environment as JSON
 

@@ -14,6 +14,8 @@ from bot.core.summarize import Encode, summarize_turns
 from bot.core.types import Question
 from bot.store import FactChange, MessageRow, QuestionContext, SummaryRow
 from model.base import Turn
+from model.textutil import content_words
+from retrieval.types import Hit
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,22 @@ class Memory:
         older = pending[: len(pending) - self.history_turns]
         turns = ([("assistant", saved.summary)] if saved else []) + [(m.role, m.content) for m in older]
         return SummaryRow(summarize_turns(turns, self._encode), older[-1].id)
+
+
+def personalise(hits: list[Hit], facts: list[str]) -> list[Hit]:
+    """Prefer passages that mention what the user told us about themselves (plan, OS, ...)."""
+    terms = set().union(*(content_words(f) for f in facts)) - {"you", "use", "plan", "are"} if facts else set()
+    if not terms:
+        return hits
+
+    def boosted(item: tuple[int, Hit]) -> float:
+        rank, hit = item
+        mentions = len(terms & content_words(hit.text))
+        return (1.0 / (rank + 2)) * (1.0 + 0.5 * min(2, mentions))
+
+    return [h for _, h in sorted(enumerate(hits), key=boosted, reverse=True)]
+
+
+def prompt_memory(context: Context) -> dict[str, object]:
+    """Prompt fields carrying the conversation summary and the user's stated facts."""
+    return {"memory": context.summary, "profile": tuple(context.facts)}

@@ -64,8 +64,10 @@ def main_options(
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     from bot.core.safety import install_secret_filter
+    from bot.services.requestlog import configure_logging
 
     install_secret_filter(ctx.obj)  # the token and API keys never reach a log line
+    configure_logging(ctx.obj.ops.log_format)  # request ids; one JSON object per line if asked
 
 
 def _quiet_libraries() -> None:
@@ -197,7 +199,10 @@ def ask(
     q = Question(text=question, user="cli", scope=scope, channel="cli")
 
     async def go(assistant: Any) -> Any:
-        return await (assistant.answer(q) if as_json else stream_answer(out, assistant.ask(q)))
+        from bot.services.requestlog import request_scope
+
+        with request_scope():  # every log line of this question carries its id
+            return await (assistant.answer(q) if as_json else stream_answer(out, assistant.ask(q)))
 
     answer = run(lambda: using_assistant(settings, go))
     if as_json:

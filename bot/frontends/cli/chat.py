@@ -12,6 +12,7 @@ from bot.core.types import Answer, Question
 from bot.frontends.cli.quiz import console_reader, explain, run_quiz, show_progress
 from bot.frontends.cli.render import source_line, stream_answer
 from bot.services.conversations import ConversationKey
+from bot.services.requestlog import request_scope
 from retrieval.textlang import detect
 
 HELP = (
@@ -68,6 +69,7 @@ async def chat_loop(settings: Settings, scope: str, console: Console) -> None:
                     console.print(f"[bold]{source_line(c, lang)}[/]\n{c.text}\n")
             else:
                 q = Question(text=text, user=user, scope=scope, channel="cli", conversation=str(conversation))
-                last = await stream_answer(console, assistant.ask(q))
+                with request_scope():  # every log line of this question carries its id
+                    last = await stream_answer(console, assistant.ask(q))
     finally:
         await assistant.aclose()

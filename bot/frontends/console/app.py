@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.core.assistant import Assistant
-from bot.frontends.console import api, documents, pages, review
+from bot.frontends.console import api, documents, ops, pages, review
 from bot.frontends.console.auth import COOKIE, Principal, Session, Signer, discord_principal, same
 from bot.frontends.console.context import Console, NeedLogin, console_of
 from bot.frontends.console.roles import with_roles
@@ -51,6 +51,7 @@ def create_app(assistant: Assistant, token: str) -> FastAPI:
     app.state.console = Console(assistant, token, Signer(assistant.settings.data_dir),
                                 ConsoleQueries(assistant.store.db), templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    ops.attach(app, assistant)  # /healthz, /metrics (no login), request ids
 
     @app.exception_handler(NeedLogin)
     async def _login(request: Request, exc: NeedLogin) -> Response:

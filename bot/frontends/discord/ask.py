@@ -29,6 +29,7 @@ from bot.services.autoanswer import Incoming, auto_answers, stays_quiet
 from bot.services.conversations import ConversationKey
 from bot.services.feedback import AnswerId
 from bot.services.queue import FairQueue, QueueFull, RateLimiter
+from bot.services.requestlog import request_scope
 from retrieval.textlang import detect
 
 __all__ = ["EDIT_INTERVAL", "Ask", "InteractionTarget", "Job", "MessageTarget", "Target"]
@@ -207,6 +208,10 @@ class Ask(commands.Cog):
 
     # --- queue and workers ---------------------------------------------------------------------------
     async def submit(self, job: Job, rate_checked: bool = False) -> None:
+        with request_scope(job.request_id):
+            await self._submit(job, rate_checked)
+
+    async def _submit(self, job: Job, rate_checked: bool) -> None:
         if not rate_checked:
             wait = self.limiter.retry_after(job.question.user)
             if wait:
@@ -226,18 +231,19 @@ class Ask(commands.Cog):
         while True:
             job = await self.queue.get()
             self.busy += 1
-            try:
-                await self.answer(job)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("answering %r failed", job.question.text[:80])
+            with request_scope(job.request_id):  # the id `submit` logged under
                 try:
-                    await job.target.notice(i18n.for_text("failed", job.question.text))
+                    await self.answer(job)
+                except asyncio.CancelledError:
+                    raise
                 except Exception:
-                    log.debug("could not report the failure", exc_info=True)
-            finally:
-                self.busy -= 1
+                    log.exception("answering %r failed", job.question.text[:80])
+                    try:
+                        await job.target.notice(i18n.for_text("failed", job.question.text))
+                    except Exception:
+                        log.debug("could not report the failure", exc_info=True)
+                finally:
+                    self.busy -= 1
 
     async def answer(self, job: Job) -> Answer:
         """Stream one answer into Discord; returns the final Answer."""

@@ -23,6 +23,8 @@ from bot.frontends.discord.common import NotAllowed, log, one_line, reply
 from bot.frontends.discord.host import LRU, SlashAsker
 from bot.services.escalation import Escalation
 from bot.services.feedback import Feedback
+from bot.services.metrics import Metrics
+from bot.services.metrics_server import MetricsServer, database_check
 from bot.services.tutoring import tutor_for
 
 if TYPE_CHECKING:
@@ -169,6 +171,27 @@ def build_bot(settings: Settings, assistant: Assistant, **options: Any) -> Ragco
     return RagcordBot(settings, assistant, **options)
 
 
+def queue_depth(bot: commands.Bot) -> int:
+    """Questions waiting in the Ask cog's fair queue (0 before it is loaded)."""
+    queue = getattr(bot.get_cog("Ask"), "queue", None)
+    return len(queue) if queue is not None else 0
+
+
+async def serve_metrics(settings: Settings, assistant: Assistant, bot: commands.Bot) -> MetricsServer | None:
+    """With `ops.metrics_port` set: this process's metrics observe the assistant, served over HTTP."""
+    if not settings.ops.metrics_port:
+        return None
+    metrics = Metrics()
+    metrics.watch_queue(lambda: queue_depth(bot))
+    server = MetricsServer(metrics, {"database": database_check(assistant.store.db.fetchone)})
+    try:
+        await server.start(settings.ops.metrics_host, settings.ops.metrics_port)
+    except OSError as exc:
+        raise SystemExit(f"error: cannot serve metrics on port {settings.ops.metrics_port}: {one_line(exc)}") from None
+    assistant.observer = metrics
+    return server
+
+
 async def run_bot(settings: Settings) -> None:
     """Run until stopped. Configuration and login problems end with one line, no traceback."""
     if settings.discord.token is None or not settings.discord.token.get_secret_value().strip():
@@ -185,7 +208,12 @@ async def run_bot(settings: Settings) -> None:
     assistant = await Assistant.create(settings)
     try:
         async with build_bot(settings, assistant) as bot:
-            await bot.start(token)
+            served = await serve_metrics(settings, assistant, bot)
+            try:
+                await bot.start(token)
+            finally:
+                if served is not None:
+                    await served.stop()
     except discord.LoginFailure:
         raise SystemExit("error: Discord rejected the token — check DISCORD_TOKEN (Developer Portal → Bot → Reset Token)") from None
     except discord.PrivilegedIntentsRequired:

@@ -10,6 +10,7 @@ import discord
 
 from bot.core.types import Question
 from bot.frontends.discord.common import NONE
+from bot.services.requestlog import new_request_id
 
 
 class Target:
@@ -88,3 +89,4 @@ class Job:
     enqueued: float = field(default_factory=time.monotonic)
     quiet: bool = False  # auto-answer: no streaming, and say nothing below the threshold
     level: str | None = None  # /explain: answer as an explanation at this level
+    request_id: str = field(default_factory=new_request_id)  # on every log line of this question

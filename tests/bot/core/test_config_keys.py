@@ -20,6 +20,7 @@ SPECIAL: dict[str, tuple[str, str, Any]] = {  # key: (TOML literal, env text, ex
     "limits.url_allowlist": ('["wiki.intra"]', '["wiki.intra"]', ("wiki.intra",)),
     "generation.local_device": ('"cpu"', "cpu", "cpu"),
     "discord.test_guild_id": ("123", "123", 123),
+    "ops.log_format": ('"json"', "json", "json"),
 }
 
 

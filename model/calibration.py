@@ -75,12 +75,27 @@ CALIBRATIONS: tuple[tuple[str, Calibration], ...] = (
 )
 
 
+# an embedder's short name → the cosines it gives unrelated and near-identical text: the extractive
+# reader rescales meaning over this span (MiniLM already spreads over 0..1; e5 crowds into 0.8..0.95)
+COSINE_SPANS: tuple[tuple[str, tuple[float, float]], ...] = (
+    ("e5", (0.78, 0.98)),
+)
+
+
+def _short_name(model_name: str, table: tuple[tuple[str, object], ...]) -> str | None:
+    name = model_name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    parts = set(re.split(r"[^a-z0-9]+", name))
+    return next((key for key, _ in table if key in parts or any(p.startswith(key) for p in parts)), None)
+
+
+def cosine_span(model_name: str) -> tuple[float, float]:
+    """(unrelated, near-identical) cosines of the embedder named `model_name`; (0, 1) by default."""
+    key = _short_name(model_name, COSINE_SPANS)
+    return next((span for k, span in COSINE_SPANS if k == key), (0.0, 1.0))
+
+
 def calibration_for(model_name: str) -> Calibration:
     """The calibration fitted for the embedder named `model_name` ("multilingual-e5-small-q4", a
     path ending in "all-MiniLM-L6-v2"); the MiniLM fit for any other."""
-    name = model_name.replace("\\", "/").rsplit("/", 1)[-1].lower()
-    parts = set(re.split(r"[^a-z0-9]+", name))
-    for key, calibration in CALIBRATIONS:
-        if key in parts or any(p.startswith(key) for p in parts):
-            return calibration
-    return DEFAULT_CALIBRATION
+    key = _short_name(model_name, CALIBRATIONS)
+    return next((c for k, c in CALIBRATIONS if k == key), DEFAULT_CALIBRATION)

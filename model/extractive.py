@@ -45,8 +45,12 @@ class ExtractiveGenerator:
         rank_decay: float = 0.03,
         fit_bonus: float = 0.08,
         tie: float = 0.97,
+        cosine_span: tuple[float, float] = (0.0, 1.0),
     ) -> None:
         self.similarity = similarity
+        # where the embedder puts unrelated and near-identical text (model.calibration.cosine_span):
+        # meaning is rescaled to 0..1 over it, so it weighs against the words whatever the embedder
+        self.cosine_span = cosine_span
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio  # further sentences need this fraction of the best score
         # below this the passages are judged not to answer; lexical needs any overlap at all
@@ -126,8 +130,9 @@ class ExtractiveGenerator:
         texts = [c[3] for c in candidates]
         lexical = lexical_scores(query, texts)
         if self.similarity:
-            meaning = self.similarity(query, texts)
-            raw = [0.65 * float(m) + 0.35 * lx for m, lx in zip(meaning, lexical)]
+            low, high = self.cosine_span
+            meaning = [min(1.0, max(0.0, (float(m) - low) / (high - low))) for m in self.similarity(query, texts)]
+            raw = [0.65 * m + 0.35 * lx for m, lx in zip(meaning, lexical)]
         else:
             raw = lexical
         scored = []
@@ -140,7 +145,8 @@ class ExtractiveGenerator:
                 bonus += self.fit_bonus / 2
             if shape.wants_default and (mentions_default(sent) or mentions_default(after)):
                 bonus += self.fit_bonus / 2
-            scored.append(Scored(pi, si, n, sent, (float(s) + bonus) * (1.0 - self.rank_decay * min(pi, 10))))
+            pointer = POINTER_PENALTY if _POINTER.match(sent) else 1.0  # "See the X section": where, not what
+            scored.append(Scored(pi, si, n, sent, (float(s) + bonus) * pointer * (1.0 - self.rank_decay * min(pi, 10))))
         scored.sort(key=lambda s: (-s.score, s.passage, s.index))
         best = scored[0]
         if best.score < self.min_score:
@@ -212,6 +218,13 @@ def looks_like_heading(sentence: str) -> bool:
     short = len(words(text)) <= 3 if has_cjk(text) else len(text.split()) <= 5
     return short and not sentence.rstrip().endswith((".", "!", "?", ")", ";", "。", "！", "？", "；", "）"))
 
+
+# a cross-reference ("(See the "TEMPLATE DIRECTORY" section of git-init(1).)", "详见 …") shares the
+# question's words and answers nothing: it leads only when nothing else comes close
+_POINTER = re.compile(
+    r"^\W*(?:(?:please |also )?see(?: also)?\b|refer to\b|for (?:more |further )?(?:details|information|info)\b"
+    r"|(?:请)?(?:参见|参阅|参考|详见|见))", re.IGNORECASE)
+POINTER_PENALTY = 0.8
 
 COMPLETION_REACH = 3  # sentences after an answer searched for the fact or default it lacks
 

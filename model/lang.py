@@ -66,6 +66,26 @@ def split_cjk_token(token: str) -> list[str]:
     return out
 
 
+# Han, kana and the ideographic punctuation: text written without spaces, so a line break between
+# two of them is a soft wrap that joins with nothing ("主机名最" + "长" → "主机名最长")
+_UNSPACED = f"{_HAN}\u3040-\u30ff\u31f0-\u31ff\u3000-\u303f\uff00-\uffef"
+_UNSPACED_RE = re.compile(f"[{_UNSPACED}]")
+
+
+def join_lines(lines: list[str]) -> str:
+    """Soft-wrapped lines as one line, whitespace normalised: a space between two lines, none where
+    a line break falls between two characters of a language written without spaces."""
+    out = ""
+    for line in lines:
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if out and not (_UNSPACED_RE.match(out[-1]) and _UNSPACED_RE.match(line[0])):
+            out += " "
+        out += line
+    return out
+
+
 def split_cjk_sentences(piece: str) -> list[str]:
     """One piece of text cut after each 。！？ (pieces without them come back whole)."""
     return [p for p in (s.strip() for s in SENTENCE_END.split(piece)) if p]

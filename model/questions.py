@@ -24,6 +24,9 @@ _EXPECT: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"\b(which|what) (config(uration)? )?(variable|setting|key|parameter|property|field)s?\b",
          ("identifier",)),
         (r"\b(which|what) (file|directory|folder|path|environment variable)s?\b", ("identifier", "quoted")),
+        # "where is the default template directory?", "where are the logs stored?": a path
+        (r"\bwhere (is|are|does|do|can i find)\b.*\b(file|directory|folder|path|logs?|stored|kept|located|installed)s?\b",
+         ("identifier",)),
         (r"\b(which|what) (command|subcommand|function|method|class|module)s?\b", ("identifier", "option")),
         # Chinese: the question word, an optional measure word, then what is asked for
         (r"多久|多长时间|多少(?:天|小时|分钟|秒|周|个?月|年)|几(?:天|小时|分钟|秒|周|个月|年)", ("duration", "number")),
@@ -32,6 +35,7 @@ _EXPECT: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"(?:哪|什么|何)[个些种一]*(?:命令行)?(?:选项|参数|开关|标志)", ("option",)),
         (r"(?:哪|什么|何)[个些种一]*(?:配置|设置)?(?:变量|设置项|配置项|键|属性|字段)", ("identifier",)),
         (r"(?:哪|什么|何)[个些种一]*(?:文件|目录|文件夹|路径|环境变量)", ("identifier", "quoted")),
+        (r"(?:文件|目录|文件夹|日志).{0,12}(?:在哪|位于哪|放在哪|存放在哪|保存在哪)", ("identifier",)),
         (r"(?:哪|什么|何)[个些种一]*(?:子?命令|函数|方法|类|模块)", ("identifier", "option")),
     )
 )

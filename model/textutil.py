@@ -136,7 +136,7 @@ def _blocks(text: str) -> list[str]:
             blocks.append([])
         blocks[-1].append(line)
         fresh = bool(_HEADING.match(line))
-    return [" ".join(" ".join(b).split()) for b in blocks]
+    return [lang.join_lines(b) for b in blocks]
 
 
 def _titles(block: list[str], line: str) -> bool:

@@ -16,18 +16,18 @@ from .embedder import Embedder
 from .embedder_e5 import MULTILINGUAL as MULTILINGUAL_NAMES
 from .embedder_e5 import NAME as E5_NAME
 from .embedder_e5 import make_embedder
-from .textlang import detect
+from .textlang import detect, sample
 
 MINILM = "minilm"
 MULTILINGUAL = "multilingual"
 KINDS = (MINILM, MULTILINGUAL)
-SAMPLE_CHARS = 2000  # a document's language is judged on its start
+SAMPLE_CHARS = 2000  # a document's language is judged on its start, middle and end (textlang.sample)
 
 Factory = Callable[[str | None, str | None], Embedder]
 
 
 def language_of(text: str) -> str:
-    return detect(text[:SAMPLE_CHARS])
+    return detect(sample(text, SAMPLE_CHARS))
 
 
 def wants_multilingual(texts: Iterable[str]) -> bool:

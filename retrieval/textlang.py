@@ -70,11 +70,21 @@ def detect(text: str) -> str:
     return str(code) if probability >= MIN_PROBABILITY else "en"
 
 
+def sample(text: str, chars: int = 2000) -> str:
+    """At most `chars` characters of `text` to judge its language on: all of a short text, else its
+    start, middle and end (a manual page opens with an English header, a README with badges)."""
+    if len(text) <= chars:
+        return text
+    part = chars // 3
+    middle = (len(text) - part) // 2
+    return "\n".join((text[:part], text[middle : middle + part], text[-part:]))
+
+
 def main_language(texts: Iterable[str], *, sample_chars: int = 2000) -> str:
-    """The language most of `texts` (by characters) are in; each text judged on its start."""
+    """The language most of `texts` (by characters) are in; each text judged on a `sample`."""
     votes: Counter[str] = Counter()
     for text in texts:
-        head = text[:sample_chars]
+        head = sample(text, sample_chars)
         if head.strip():
             votes[detect(head)] += len(head)
     return votes.most_common(1)[0][0] if votes else "en"

@@ -34,6 +34,7 @@ from bot.core.types import (
 )
 from bot.store import AnswerData, Exchange, FactChange, FlagDraft, GuildSettings, Outcome, Store
 from model.base import Generation, GenerationParams, Generator, GeneratorError, Passage, Prompt, Turn
+from model.calibration import cosine_span
 from model.extractive import ExtractiveGenerator, as_tokens
 from model.textutil import strip_preamble
 from retrieval.embedder import Embedder
@@ -122,7 +123,8 @@ class Assistant:
             if built is None:
                 built = EmbedderTools(
                     embedder=embedder,
-                    extractive=ExtractiveGenerator(similarity=embedder.similarity),
+                    extractive=ExtractiveGenerator(similarity=embedder.similarity, cosine_span=cosine_span(
+                        str(getattr(embedder, "model_name", "") or ""))),
                     judge=Judge(embedder),
                     memory=Memory(embedder.encode, self.settings.answering.history_turns),
                     curated=CuratedMatcher(self.store.curated, embedder.encode, self.settings.curated.threshold,

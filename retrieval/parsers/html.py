@@ -26,6 +26,8 @@ def parse_html(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, l
         )
     except Exception:  # trafilatura is best effort; BeautifulSoup below is the fallback
         extracted = None
+    if extracted and 2 * len(_MD_HEADING.findall(extracted)) < len(_headings(soup)) - 1:  # headings lost
+        extracted = _extract_keeping_headings(soup) or extracted
     if extracted and extracted.strip():
         _, sections = split_markdown(_tidy_extracted(extracted))
     if not sections:
@@ -33,9 +35,40 @@ def parse_html(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, l
     return title, sections
 
 
+_MD_HEADING = re.compile(r"^#{1,6} \S", re.MULTILINE)
+_MARKED_HEADING = re.compile(r"^\\?(#{1,6}) ", re.MULTILINE)
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _headings(soup) -> list:  # noqa: ANN001 - bs4 types are loose
+    return [h for h in soup.find_all(_HEADING_TAGS) if h.get_text(strip=True)]
+
+
+def _extract_keeping_headings(soup) -> str | None:  # noqa: ANN001
+    """trafilatura again, each heading handed over as a "## title" paragraph: some generated
+    manuals (DocBook's titlepage blocks) lose every heading in its extraction, and with them the
+    question each FAQ entry answers."""
+    import trafilatura
+    from bs4 import BeautifulSoup
+
+    marked = BeautifulSoup(str(soup), "html.parser")
+    for heading in _headings(marked):
+        paragraph = marked.new_tag("p")
+        paragraph.string = "#" * int(heading.name[1]) + " " + " ".join(heading.get_text(" ").split())
+        heading.replace_with(paragraph)
+    try:
+        again = trafilatura.extract(
+            str(marked), output_format="markdown", include_tables=True, include_comments=False, favor_recall=True
+        )
+    except Exception:  # best effort, as above
+        return None
+    return _MARKED_HEADING.sub(lambda m: f"\n{m.group(1)} ", again) if again and _MARKED_HEADING.search(again) else None
+
+
 def _tidy_extracted(markdown: str) -> str:
     """Undo source-code line wrapping and bold markers that trafilatura carries over
     (code fences are left exactly as they are)."""
+    markdown = _INLINE_FENCE.sub(lambda m: f"{m.group(1)}`{' '.join(m.group(2).split())}`", markdown)
     out: list[str] = []
     in_fence = False
     for line in markdown.split("\n"):
@@ -46,11 +79,19 @@ def _tidy_extracted(markdown: str) -> str:
             out.append(line)
         elif out and line[:1] in (" ", "\t") and line.strip() and out[-1].strip() and not FENCE.match(out[-1]):
             out[-1] = _BOLD.sub(r"\2", out[-1].rstrip() + " " + line.strip())  # indented: same paragraph
+        elif out and _CJK_WRAP.search(out[-1]) and _CJK_START.match(line) and not out[-1].startswith(("#", "|")):
+            out[-1] = _BOLD.sub(r"\2", out[-1].rstrip() + line.strip())  # Chinese wrapped in the source: no space
         else:
             out.append(_BOLD.sub(r"\2", line))
     return "\n".join(out)
 
 
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
+_CJK_WRAP = re.compile(f"[{_HAN}\u3000-\u303f\uff00-\uffef]\\s*$")
+_CJK_START = re.compile(f"\\s*[{_HAN}]")
+# an inline <code> holding line breaks comes out as a fence opened mid-sentence ("using ```\napt-get\n```"):
+# left alone, that fence would swallow the rest of the page
+_INLINE_FENCE = re.compile(r"(\S[ \t]*)```\n(.{0,400}?)\n```", re.DOTALL)
 _BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 
 

@@ -149,3 +149,31 @@ def test_a_sentence_introducing_a_list_is_answered_with_its_items() -> None:
     gen = ExtractiveGenerator().answer(Prompt("How long do refunds take for each payment method?",
                                               [Passage(1, "Refunds", text)]))
     assert "PayPal: within 24 hours. [1]" in gen.text and "Cards: 3 to 10 working days. [1]" in gen.text
+
+
+def test_a_cross_reference_is_not_the_answer_and_a_where_question_wants_the_path() -> None:
+    passages = [
+        Passage(1, "init.templateDir", 'Specify the directory templates are copied from. '
+                                       '(See the "TEMPLATE DIRECTORY" section of git-init.)'),
+        Passage(2, "TEMPLATE DIRECTORY", "The template directory is the argument of the --template option, "
+                                         "or else the default template directory: `/usr/share/git-core/templates`."),
+    ]
+    gen = ExtractiveGenerator().answer(Prompt("Where is the default template directory for git init?", passages))
+    assert "/usr/share/git-core/templates" in gen.text
+    assert not gen.text.startswith("(See")
+
+
+def test_cosine_span_rescales_meaning_so_words_still_count() -> None:
+    """An embedder whose cosines crowd near 0.9 (e5) would otherwise let words alone decide."""
+    cat = "The lazy cat sleeps in a basket beside the stove in the farmhouse kitchen."
+    passages = [Passage(1, "a", f"{cat} Dogs bark at the moon at night.")]
+    crowded = {cat: 0.86, "Dogs bark at the moon at night.": 0.95}
+
+    def similarity(query: str, texts: list[str]) -> list[float]:
+        return [crowded[t] for t in texts]
+
+    question = "Where does the lazy cat sleep at night?"
+    plain = ExtractiveGenerator(similarity=similarity).answer(Prompt(question, passages))
+    spread = ExtractiveGenerator(similarity=similarity, cosine_span=(0.8, 1.0)).answer(Prompt(question, passages))
+    assert plain.text.startswith("The lazy cat")
+    assert spread.text.startswith("Dogs bark")

@@ -150,3 +150,8 @@ def test_chinese_with_latin_punctuation_and_manual_page_titles() -> None:
         "描述", "显示一个简单的日历.", "一个参数指定年份 (1 - 9999) ; 注意年份.", "历史", "格式最初来自于 Debian GNU/Linux",
     ]
     assert split_sentences("Use it. Then stop.") == ["Use it.", "Then stop."]  # English as before
+
+
+def test_line_breaks_inside_chinese_text_are_soft_wraps_without_a_space() -> None:
+    got = split_sentences("主机名最\n长64个字符，\n仅可由小写字母组成。\nThe quick\nbrown fox.")
+    assert got == ["主机名最长64个字符，仅可由小写字母组成。", "The quick brown fox."]

@@ -267,3 +267,32 @@ def test_extracted_html_tidy_keeps_code() -> None:
 
     text = "Orders **placed\n        and paid** today.\n\n```\ndef f():\n    return 1\n```\n- item"
     assert _tidy_extracted(text) == "Orders placed and paid today.\n\n```\ndef f():\n    return 1\n```\n- item"
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_docbook_page_keeps_its_question_headings() -> None:
+    """A DocBook FAQ chapter: every entry's question stays the heading of its answer, and an inline
+    command written over several lines does not swallow the rest of the page as code."""
+    from retrieval.config import Limits
+    from retrieval.parsers.html import parse_html
+
+    title, sections = parse_html((DATA / "debian-faq-uptodate.en.html").read_bytes(), "x", Limits())
+    headings = [s.heading for s in sections]
+    assert title.startswith("Chapter 9.")
+    assert "9.2. Must I go into single user mode in order to upgrade a package?" in headings
+    assert "9.6. I have several machines; how can I download the updates only one time?" in headings
+    upgrade = sections[headings.index("9.2. Must I go into single user mode in order to upgrade a package?")]
+    assert upgrade.text.startswith("No.")
+    apt = sections[headings.index("9.1.2. apt-get and apt-cdrom")]
+    assert "`apt-get clean` and `apt-get autoclean`" in apt.text
+    assert "```" not in apt.text
+
+
+def test_chinese_wrapped_in_the_html_source_joins_without_a_space() -> None:
+    from retrieval.parsers.html import _tidy_extracted
+
+    tidy = _tidy_extracted("主机名最\n长64个字符，\n仅可由小写字母组成。\n\nEnglish\nwrapped")
+    assert tidy.split("\n\n")[0] == "主机名最长64个字符，仅可由小写字母组成。"
+    assert "English\nwrapped" in tidy  # other text keeps its soft wraps for the sentence splitter

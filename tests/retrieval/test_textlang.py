@@ -58,3 +58,14 @@ def test_english_tokens_unchanged_by_segmenter(tmp_path) -> None:
     loaded = SparseIndex.load(tmp_path / "s")
     assert loaded.segmenter == textlang.SEGMENTER
     assert loaded.search("退款", 1)[0][0] == 1
+
+
+def test_a_long_document_is_judged_on_its_start_middle_and_end() -> None:
+    from retrieval.embedders import language_of
+    from retrieval.textlang import sample
+
+    header = "CAL(1) General Commands Manual. See the SYNOPSIS and the OPTIONS below. " * 40
+    page = header + "显示一个日历，如果没有指定参数，则显示当前月份。选项说明如下。" * 60
+    assert len(sample(page)) <= 2002
+    assert language_of(page) == "zh"
+    assert language_of("The quick brown fox jumps over the lazy dog again and again. " * 100) == "en"

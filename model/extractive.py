@@ -18,7 +18,7 @@ from model.base import Generation, GenerationParams, Passage, Prompt, Token
 from model.lang import has_cjk
 from model.prompts import DONT_KNOW
 from model.questions import Shape, analyse, mentions_default
-from model.spans import find_spans
+from model.spans import find_spans, negated
 from model.textutil import clean_sentence, content_terms, split_sentences, words
 
 Similarity = Callable[[str, list[str]], list[float]]
@@ -127,14 +127,19 @@ class ExtractiveGenerator:
         if not candidates or not query:
             return []
         shape = analyse(query)
+        inverts = "option" in shape.expects and not negated(query) and not _UNDOING.search(query)
         texts = [c[3] for c in candidates]
         lexical = lexical_scores(query, texts)
         if self.similarity:
             low, high = self.cosine_span
-            meaning = [min(1.0, max(0.0, (float(m) - low) / (high - low))) for m in self.similarity(query, texts)]
+            cosines = [float(m) for m in self.similarity(query, texts)]
+            meaning = [min(1.0, max(0.0, (m - low) / (high - low))) for m in cosines]
             raw = [0.65 * m + 0.35 * lx for m, lx in zip(meaning, lexical)]
+            # whether the passages answer at all is judged in the embedder's own cosines (min_score)
+            floor = max(0.65 * m + 0.35 * lx for m, lx in zip(cosines, lexical))
         else:
             raw = lexical
+            floor = 0.0
         scored = []
         for (pi, si, n, sent), s in zip(candidates, raw):
             after = split[pi][si + 1] if si + 1 < len(split[pi]) else ""
@@ -145,11 +150,13 @@ class ExtractiveGenerator:
                 bonus += self.fit_bonus / 2
             if shape.wants_default and (mentions_default(sent) or mentions_default(after)):
                 bonus += self.fit_bonus / 2
-            pointer = POINTER_PENALTY if _POINTER.match(sent) else 1.0  # "See the X section": where, not what
-            scored.append(Scored(pi, si, n, sent, (float(s) + bonus) * pointer * (1.0 - self.rank_decay * min(pi, 10))))
+            factor = POINTER_PENALTY if _POINTER.match(sent) else 1.0  # "See the X section": where, not what
+            if inverts and negated(sent):  # "which option makes it open an editor?" — not "--no-edit: will not start"
+                factor *= INVERSE_PENALTY
+            scored.append(Scored(pi, si, n, sent, (float(s) + bonus) * factor * (1.0 - self.rank_decay * min(pi, 10))))
         scored.sort(key=lambda s: (-s.score, s.passage, s.index))
         best = scored[0]
-        if best.score < self.min_score:
+        if (floor if self.cosine_span != (0.0, 1.0) else best.score) < self.min_score:
             return []
         chosen: list[Scored] = []
         for s in scored:
@@ -225,6 +232,11 @@ _POINTER = re.compile(
     r"^\W*(?:(?:please |also )?see(?: also)?\b|refer to\b|for (?:more |further )?(?:details|information|info)\b"
     r"|(?:请)?(?:参见|参阅|参考|详见|见))", re.IGNORECASE)
 POINTER_PENALTY = 0.8
+# a negative sentence under a positive "which option/setting makes it …?" names the opposite option
+# (unless the question asks for the negative itself: "which option skips the hooks?")
+INVERSE_PENALTY = 0.75
+_UNDOING = re.compile(r"\b(?:skip|prevent|disabl|stop|avoid|without|suppress|turn(?:s|ed)? off|bypass|ignor|omit|exclud)"
+                      r"|[不没别勿]|禁止|跳过|关闭|忽略|排除|取消", re.IGNORECASE)
 
 COMPLETION_REACH = 3  # sentences after an answer searched for the fact or default it lacks
 

@@ -39,7 +39,7 @@ _QUOTED = re.compile(r"[\"“]([^\"”\n]{1,60})[\"”]")
 _NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)*")
 _ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "a.m", "p.m"}
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nothing|neither|nor|cannot)\b|n['’]t\b", re.IGNORECASE
+    r"(?<![-\w])(?:not|no|never|none|nothing|neither|nor|cannot)\b(?!-)|n['’]t\b", re.IGNORECASE  # not "--no-edit"
 )
 
 

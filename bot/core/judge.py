@@ -67,8 +67,11 @@ class Judge:
         reading = next((i for i, g in enumerate(gens) if g.backend == EXTRACTIVE), None)
         shape = analyse(question)
         weight = _rarity(shape.focus, texts)
-        everywhere = content_words(" ".join(texts))
+        everywhere = content_words(" ".join([*texts, *(p.title for p in passages)]))
         named = sum(t in everywhere for t in shape.names) / len(shape.names) if shape.names else 1.0
+        # a question about a name no passage mentions ("… with Chocolatey?", "… on Windows?", "2008 年…")
+        # is not answered by these passages, however close the rest of them comes
+        unnamed = named < 1.0
         judged = []
         for i, (g, (s, relevance)) in enumerate(zip(gens, measured)):
             if g.cited and not s.cited:
@@ -90,7 +93,7 @@ class Judge:
                 fluency=logprob_confidence(g.mean_logprob) if g.mean_logprob is not None else 0.5,
                 generated=0.0 if g.backend == EXTRACTIVE else 1.0,
             )
-            conf = 0.0 if s.abstained else self.calibration.confidence(signals)
+            conf = 0.0 if s.abstained or unnamed else self.calibration.confidence(signals)
             judged.append(Judged(g, s, conf, signals))
         return judged
 

@@ -177,3 +177,21 @@ def test_cosine_span_rescales_meaning_so_words_still_count() -> None:
     spread = ExtractiveGenerator(similarity=similarity, cosine_span=(0.8, 1.0)).answer(Prompt(question, passages))
     assert plain.text.startswith("The lazy cat")
     assert spread.text.startswith("Dogs bark")
+
+
+def test_a_positive_which_option_question_is_not_answered_by_the_negative_option() -> None:
+    passages = [Passage(1, "OPTIONS", "- --no-edit - With this option, git revert will not start the commit message "
+                                      "editor. - --edit - With this option, git revert lets you edit the commit "
+                                      "message prior to committing the revert.")]
+    gen = ExtractiveGenerator().answer(Prompt("Which option makes git revert open an editor for the commit message?",
+                                              passages))
+    assert "--edit: With this option, git revert lets you edit" in gen.text
+
+
+def test_a_question_asking_for_the_negative_option_gets_it() -> None:
+    passages = [Passage(1, "OPTIONS", "- --no-edit - With this option, git revert will not start the commit message "
+                                      "editor. - --edit - With this option, git revert lets you edit the commit "
+                                      "message prior to committing the revert.")]
+    gen = ExtractiveGenerator().answer(Prompt("Which option stops git revert from opening the commit message editor?",
+                                              passages))
+    assert gen.text.startswith("--no-edit")

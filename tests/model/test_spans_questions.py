@@ -28,6 +28,8 @@ def test_number_words_normalise_to_digits() -> None:
     ("It lists untracked files.", False),
     ("You can't skip it.", True),
     ("It is never not run.", False),  # a double negative
+    ("--no-edit: With this option, git revert will not start the editor.", True),  # an option name is no negation
+    ("Use --no-verify to bypass the hooks.", False),
 ])
 def test_negation(text: str, expected: bool) -> None:
     assert negated(text) is expected

@@ -26,3 +26,19 @@ def test_calibration_follows_the_embedder() -> None:
 def test_an_explicit_calibration_wins() -> None:
     mine = Calibration(bias=0.0, weights=DEFAULT_CALIBRATION.weights)
     assert Judge(Named("multilingual-e5-small-q4"), mine).calibration is mine  # type: ignore[arg-type]
+
+
+async def test_a_name_no_passage_mentions_refuses_however_close_the_rest() -> None:
+    """"… with Chocolatey?" over pages that never say Chocolatey: the passages do not answer it."""
+    from model.base import Generation, Passage
+    from retrieval.embedder import Embedder
+
+    judge = Judge(Embedder())
+    passages = [Passage(1, "Installing Git on Windows", "Download the Git for Windows installer and run it. "
+                                                        "The installer adds Git Bash and Git GUI.")]
+    reading = Generation("Download the Git for Windows installer and run it. [1]", backend="extractive", cited=(1,))
+    asked = await judge.judge("How do I install Git on Windows with Chocolatey?", [reading], passages, 0.7)
+    plain = await judge.judge("How do I install Git on Windows?", [reading], passages, 0.7)
+    assert asked[0].confidence == 0.0
+    assert asked[0].signals.named == 2 / 3  # git, windows found; chocolatey not
+    assert plain[0].confidence > 0.3

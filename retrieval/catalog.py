@@ -54,6 +54,42 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        # re-sync (retrieval/resync.py): the URLs / sitemaps a scope re-checks, and per page the
+        # validators and body hash of the last fetch. Times are UNIX seconds.
+        """
+        CREATE TABLE IF NOT EXISTS sync_sources (
+            scope          TEXT NOT NULL,
+            url            TEXT NOT NULL,
+            kind           TEXT NOT NULL DEFAULT 'url',
+            every_s        INTEGER NOT NULL DEFAULT 0,
+            added_at       REAL NOT NULL,
+            last_synced_at REAL,
+            next_sync_at   REAL,
+            last_error     TEXT,
+            error_count    INTEGER NOT NULL DEFAULT 0,
+            etag           TEXT,
+            last_modified  TEXT,
+            PRIMARY KEY (scope, url)
+        );
+        CREATE TABLE IF NOT EXISTS sync_pages (
+            scope          TEXT NOT NULL,
+            url            TEXT NOT NULL,
+            origin         TEXT NOT NULL,
+            etag           TEXT,
+            last_modified  TEXT,
+            body_sha256    TEXT,
+            last_synced_at REAL,
+            next_sync_at   REAL,
+            last_error     TEXT,
+            error_count    INTEGER NOT NULL DEFAULT 0,
+            gone_count     INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (scope, url)
+        );
+        CREATE INDEX IF NOT EXISTS sync_pages_by_origin ON sync_pages(scope, origin);
+        """,
+    ),
 ]
 
 

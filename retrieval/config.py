@@ -26,12 +26,13 @@ class Limits:
     max_documents: int = 1000  # per knowledge base; 0 = no limit
     url_allowlist: tuple[str, ...] = ()  # hosts/CIDRs a URL may reach though not public
     injection_threshold: float = 1.0  # score at which a passage is reported as an injection
+    max_sitemap_pages: int = 500  # pages one sitemap source may list (the rest are ignored)
 
     def __post_init__(self) -> None:
         if self.max_file_bytes < 1 or self.max_unzipped_bytes < 1:
             raise ValueError("need max_file_bytes >= 1 and max_unzipped_bytes >= 1")
-        if self.max_pdf_pages < 1 or self.max_documents < 0:
-            raise ValueError("need max_pdf_pages >= 1 and max_documents >= 0")
+        if self.max_pdf_pages < 1 or self.max_documents < 0 or self.max_sitemap_pages < 1:
+            raise ValueError("need max_pdf_pages >= 1, max_sitemap_pages >= 1 and max_documents >= 0")
         if self.max_zip_ratio < 2.0:
             raise ValueError("need max_zip_ratio >= 2")
         if self.url_timeout_s <= 0 or self.injection_threshold <= 0:

@@ -183,19 +183,20 @@ class KnowledgeBase:
         loaders = [(src, lambda src=src: load(src, limits=limits)) for src in expanded]
         return self._ingest(loaders, added_by=added_by, progress=progress)
 
-    def ingest_text(
-        self, title: str, text: str, source: str, *, added_by: str | None = None, markdown: bool = True
-    ) -> IngestReport:
+    def ingest_text(self, title: str, text: str, source: str, *, added_by: str | None = None,
+                    markdown: bool = True) -> IngestReport:
         """Ingest a string as a document (sections split at markdown headings when `markdown`)."""
         return self.ingest_texts([(title, text, source)], added_by=added_by, markdown=markdown)
 
-    def ingest_texts(
-        self, items: Iterable[tuple[str, str, str]], *, added_by: str | None = None, markdown: bool = True,
-        progress: Progress | None = None,
-    ) -> IngestReport:
+    def ingest_texts(self, items: Iterable[tuple[str, str, str]], *, added_by: str | None = None,
+                     markdown: bool = True, progress: Progress | None = None) -> IngestReport:
         """Ingest (title, text, source) strings as documents in one new generation."""
         loaders = [(source, partial(text_document, title, text, source, markdown)) for title, text, source in items]
         return self._ingest(loaders, added_by=added_by, progress=progress)
+
+    def ingest_documents(self, docs: Iterable[LoadedDocument], *, added_by: str | None = None) -> IngestReport:
+        """Ingest documents loaded elsewhere (re-sync parses the pages it fetched itself)."""
+        return self._ingest([(d.source, lambda d=d: d) for d in docs], added_by=added_by, progress=None)
 
     def remove(self, ref: int | str) -> DocumentInfo | None:
         """Remove a document (by id or source) from the DB, FAISS and BM25 in one generation."""

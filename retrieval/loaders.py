@@ -16,8 +16,9 @@ from .errors import IngestError
 from .formats import SUPPORTED_EXTENSIONS, Format, for_content, for_extension
 from .parsers.text import decode_text, split_markdown
 from .types import LoadedDocument
+from .urlsafety import Fetched
 
-__all__ = ["SUPPORTED_EXTENSIONS", "decode_text", "is_url", "iter_sources", "load", "split_markdown"]
+__all__ = ["SUPPORTED_EXTENSIONS", "decode_text", "is_url", "iter_sources", "load", "parse_fetched", "split_markdown"]
 
 _DEFAULT = Limits()  # the one set of defaults (retrieval/config.py)
 
@@ -117,10 +118,15 @@ def _load_url(url: str, limits: Limits) -> LoadedDocument:
     from .urlsafety import fetch
 
     fetched = fetch(url, max_bytes=limits.max_file_bytes, timeout=limits.url_timeout_s, allowlist=limits.url_allowlist)
+    return parse_fetched(fetched, url, limits)
+
+
+def parse_fetched(fetched: Fetched, url: str, limits: Limits | None = None) -> LoadedDocument:
+    """Parse a downloaded page (its content type picks the format); `url` becomes the source."""
     content_type, final_url = fetched.content_type, fetched.url
     fmt = for_content(content_type, final_url)
     if fmt is None:
         raise IngestError(f"unsupported content type {content_type or '(none)'!r} at {url}")
     name = final_url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or final_url
     fallback = _title_from_name(Path(name).stem or name)
-    return _parse(fetched.body, fmt, limits, source=url, fallback_title=fallback)
+    return _parse(fetched.body, fmt, limits or _DEFAULT, source=url, fallback_title=fallback)

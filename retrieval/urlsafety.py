@@ -40,6 +40,14 @@ class UnsafeURL(IngestError):
     """The URL (or a redirect) points somewhere ragcord must not fetch from."""
 
 
+class HTTPStatusError(IngestError):
+    """The server answered with an HTTP error (4xx/5xx); `status` says which."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     """Every address `host` resolves to (IPv4 and IPv6), via the system resolver."""
     try:
@@ -163,6 +171,9 @@ class Fetched:
     content_type: str  # lower-case media type without parameters
     body: bytes
     hops: list[str] = field(default_factory=list)
+    status: int = 200  # 304: not modified since the validators sent (body empty)
+    etag: str | None = None  # the response's validators, for the next conditional GET
+    last_modified: str | None = None
 
 
 def fetch(
@@ -174,8 +185,13 @@ def fetch(
     max_redirects: int = 5,
     resolver: Resolver = system_resolver,
     user_agent: str = "ragcord/0.1",
+    etag: str | None = None,
+    last_modified: str | None = None,
 ) -> Fetched:
-    """GET `url` under the rules in the module docstring. Raises IngestError on any failure."""
+    """GET `url` under the rules in the module docstring. Raises IngestError on any failure.
+
+    With `etag` / `last_modified` the GET is conditional (If-None-Match / If-Modified-Since);
+    a 304 answer comes back as `Fetched(status=304, body=b"")`."""
     import httpx
 
     allowed = allowlist if isinstance(allowlist, Allowlist) else Allowlist.parse(allowlist)
@@ -187,9 +203,13 @@ def fetch(
             for _ in range(max_redirects + 1):
                 target = check_url(current, allowed, resolver)
                 hops.append(current)
+                headers = {"Host": target.host_header, "User-Agent": user_agent, "Accept-Encoding": "identity"}
+                if etag:
+                    headers["If-None-Match"] = etag
+                if last_modified:
+                    headers["If-Modified-Since"] = last_modified
                 request = client.build_request(
-                    "GET", target.pinned_url,
-                    headers={"Host": target.host_header, "User-Agent": user_agent, "Accept-Encoding": "identity"},
+                    "GET", target.pinned_url, headers=headers,
                     extensions={"sni_hostname": target.host, "timeout": _timeouts(deadline)},
                 )
                 response = client.send(request, stream=True)
@@ -202,10 +222,16 @@ def fetch(
                         current = urljoin(current, location.strip())
                         continue
                     if response.status_code >= 400:
-                        raise IngestError(f"could not fetch URL: HTTP {response.status_code} from {url}")
-                    body = _read_capped(response, max_bytes, deadline)
+                        raise HTTPStatusError(f"could not fetch URL: HTTP {response.status_code} from {url}",
+                                              response.status_code)
                     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                    return Fetched(url=current, content_type=content_type, body=body, hops=hops)
+                    new_etag, new_modified = response.headers.get("etag"), response.headers.get("last-modified")
+                    if response.status_code == 304:
+                        return Fetched(url=current, content_type=content_type, body=b"", hops=hops, status=304,
+                                       etag=new_etag or etag, last_modified=new_modified or last_modified)
+                    body = _read_capped(response, max_bytes, deadline)
+                    return Fetched(url=current, content_type=content_type, body=body, hops=hops,
+                                   status=response.status_code, etag=new_etag, last_modified=new_modified)
                 finally:
                     response.close()
             raise IngestError(f"could not fetch URL: more than {max_redirects} redirects")

@@ -1,6 +1,7 @@
 """Shared fixtures: the real (offline) embedder, loaded once per test session."""
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -28,3 +29,16 @@ def similarity(minilm):
         return [float(v) for v in vecs[1:] @ vecs[0]]
 
     return sim
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn():
+    """A throwaway PostgreSQL server for the session (tests/pg.py); skips when none can start."""
+    from tests.pg import postgres_server
+
+    with contextlib.ExitStack() as stack:
+        try:
+            dsn = stack.enter_context(postgres_server())
+        except RuntimeError as exc:
+            pytest.skip(f"no PostgreSQL for this test: {exc}")
+        yield dsn

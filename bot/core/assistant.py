@@ -103,7 +103,7 @@ class Assistant:
     @classmethod
     async def create(cls, settings: Settings, generator: Generator | None = None) -> Assistant:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = await Store.open(settings.db_path)
+        store = await Store.open(settings.db_path, settings.database_url)
         pool = EmbedderPool(settings.embedder.model, device=settings.embedder.device)  # unset: per scope
         kbs = KnowledgeBases(settings.data_dir, pool, settings.retrieval)
         factory = (lambda: generator) if generator is not None else (lambda: make_generator(settings))

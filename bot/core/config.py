@@ -26,6 +26,7 @@ from bot.core.config_keys import (
     nest,
 )
 from retrieval.config import Limits, RetrievalConfig
+from retrieval.sync_state import parse_interval
 
 Backend = Literal["local", "openai", "extractive", "llamacpp"]
 __all__ = ["LEGACY_KEYS", "ConfigError", "Settings", "load_settings"]
@@ -115,6 +116,14 @@ class Operations(BaseModel):
     metrics_port: int = Field(0, ge=0, le=65535, description="`ragcord run` serves /metrics and /healthz here (0 = off)")
     metrics_host: str = Field("127.0.0.1", description="address the metrics server listens on (0.0.0.0 in a container)")
     log_format: Literal["text", "json"] = Field("text", description="json: one object per line, with the request id")
+    resync_every: str = Field("", description="default re-sync interval of ingested URLs and sitemaps ('24h'; '' = off)")
+    resync_check_s: int = Field(300, ge=10, description="`ragcord run` looks for due re-syncs this often (seconds)")
+
+    @field_validator("resync_every")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        parse_interval(value)  # raises ValueError (one line) on "soon"
+        return value
 
 
 class Settings(BaseSettings):
@@ -123,6 +132,9 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(Path(".ragcord"), description="database, indexes and model cache")
+    database_url: str | None = Field(
+        None, description="postgresql://user@host:port/db keeps the bot's relational data in PostgreSQL; unset: SQLite in data_dir",
+    )
     embedder: Embedding = Field(default_factory=Embedding)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     limits: Limits = Field(default_factory=Limits)
@@ -145,6 +157,15 @@ class Settings(BaseSettings):
         if isinstance(data, dict):
             decode_json_lists(data)
         return data
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ConfigError("database_url must start with postgresql:// (unset keeps SQLite in data_dir)")
+        return value
 
     @field_validator("limits")
     @classmethod

@@ -29,6 +29,9 @@ class Observer(Protocol):
     def ingested(self, report: IngestReport) -> None:
         """One ingest job finished."""
 
+    def resynced(self, changed: int, unchanged: int, failed: int) -> None:
+        """One re-sync pass over a scope's URL and sitemap sources finished."""
+
 
 class NullObserver:
     """Observes nothing: the default when no metrics are configured."""
@@ -46,4 +49,7 @@ class NullObserver:
         pass
 
     def ingested(self, report: IngestReport) -> None:
+        pass
+
+    def resynced(self, changed: int, unchanged: int, failed: int) -> None:
         pass

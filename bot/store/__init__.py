@@ -9,15 +9,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-import aiosqlite
-
-from bot.store.answers import SqliteAnswers
-from bot.store.conversations import SqliteConversations
-from bot.store.curated import CuratedError, SqliteCurated
+from bot.store.backend import Backend
+from bot.store.curated import CuratedError
 from bot.store.database import COMPONENT, MIGRATIONS, Database
-from bot.store.facts import SqliteFacts
-from bot.store.guilds import SqliteGuilds
 from bot.store.interfaces import (
     Answers,
     Conversations,
@@ -55,11 +51,9 @@ from bot.store.rows import (
     UnansweredRow,
     now_iso,
 )
-from bot.store.tutoring import SqliteTutoring
-from bot.store.unanswered import SqliteUnanswered
 
 __all__ = [
-    "COMPONENT", "MIGRATIONS", "AnswerData", "AnswerRow", "Answers", "Compactor", "Conversations",
+    "COMPONENT", "MIGRATIONS", "AnswerData", "AnswerRow", "Answers", "Backend", "Compactor", "Conversations",
     "Database", "DueReviewRow", "Exchange", "FactChange", "Facts", "ForgetsUsers", "FlagDraft", "FlagRow",
     "GuildSettings", "Guilds", "LogRow", "MessageRow", "Outcome", "OutcomeIds", "QuestionContext", "QuizItemDraft",
     "QuizItemRow", "Store", "SummaryRow", "TopicProgressRow", "Tutoring", "TurnRow", "now_iso",
@@ -71,29 +65,40 @@ __all__ = [
 class Store:
     """The repositories over one database. One instance per process; call `close()`."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._conversations = SqliteConversations(db)
-        self._answers = SqliteAnswers(db)
-        self._guilds = SqliteGuilds(db)
-        self._facts = SqliteFacts(db)
-        self._tutoring = SqliteTutoring(db)
+    def __init__(self, db: Database, backend: Backend | None = None) -> None:
+        b = backend or Backend.sqlite(db)
+        self.db = b.db
+        self._conversations = b.conversations
+        self._answers = b.answers
+        self._guilds = b.guilds
+        self._facts = b.facts
+        self._tutoring = b.tutoring
+        self._curated = b.curated
         self.conversations: Conversations = self._conversations
         self.answers: Answers = self._answers
         self.guilds: Guilds = self._guilds
         self.facts: Facts = self._facts
         self.tutoring: Tutoring = self._tutoring
-        self.curated: CuratedAnswers = SqliteCurated(db)
-        self._unanswered = SqliteUnanswered(db)
+        self.curated: CuratedAnswers = self._curated
+        self._unanswered = b.unanswered
         self.unanswered: UnansweredQuestions = self._unanswered
+        self.console_queries = b.console  # the console's read-only queries (bot/store/console_queries.py)
         # `forget` walks every repository; this order keeps the counts the old single list gave
         # (the unanswered bookkeeping before the answers it points at)
-        self._forgetters: tuple[ForgetsUsers[aiosqlite.Connection], ...] = (
+        self._forgetters: tuple[ForgetsUsers[Any], ...] = (
             self._tutoring, self._facts, self._conversations, self._unanswered, self._answers, self._guilds,
         )
 
     @classmethod
-    async def open(cls, path: Path) -> Store:
+    async def open(cls, path: Path, url: str | None = None) -> Store:
+        """SQLite at `path`, or the PostgreSQL database at `url` (postgresql://...) when one is given."""
+        if url:
+            try:
+                from bot.store.postgres import open_backend  # asyncpg is the optional `postgres` extra
+            except ImportError as exc:
+                raise RuntimeError(f"database_url needs asyncpg: pip install 'ragcord[postgres]' ({exc})") from None
+            backend = await open_backend(url)
+            return cls(backend.db, backend)
         return cls(await Database.open(path))
 
     async def close(self) -> None:
@@ -133,8 +138,8 @@ class Store:
     ) -> CuratedRow:
         """Save a curated answer and close the unanswered questions it answers, in one transaction."""
         async with self.db.transaction() as tx:
-            curated_id = await SqliteCurated.add_in(tx, scope, draft, by)
-            await SqliteUnanswered.close_in(tx, scope, answer_ids, "resolved", by, curated_id)
+            curated_id = await self._curated.add_in(tx, scope, draft, by)
+            await self._unanswered.close_in(tx, scope, answer_ids, "resolved", by, curated_id)
         row = await self.curated.get(scope, curated_id)
         assert row is not None
         return row

@@ -9,13 +9,13 @@ def test_migrations_idempotent_and_recorded(tmp_path: Path) -> None:
     db = tmp_path / "ragcord.db"
     conn = connect(db)
     try:
-        assert migrate(conn) == [1]
+        assert migrate(conn) == [1, 2]
         assert migrate(conn) == []
         # another component's migrations live in the same table untouched
         conn.execute("INSERT INTO schema_migrations VALUES ('bot', 1, '2024-01-01T00:00:00')")
         assert migrate(conn) == []
         rows = conn.execute("SELECT component, version FROM schema_migrations ORDER BY component").fetchall()
-        assert [tuple(r) for r in rows] == [("bot", 1), ("retrieval", 1)]
+        assert [tuple(r) for r in rows] == [("bot", 1), ("retrieval", 1), ("retrieval", 2)]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
@@ -50,7 +50,7 @@ def test_table_created_by_the_bot_first(tmp_path: Path) -> None:
             " applied_at TEXT NOT NULL, PRIMARY KEY (component, version))"
         )
         conn.execute("INSERT INTO schema_migrations VALUES ('bot', 1, 'then')")
-        assert migrate(conn) == [1]
+        assert migrate(conn) == [1, 2]
         assert conn.execute(
             "SELECT applied_at FROM schema_migrations WHERE component = 'retrieval'"
         ).fetchone()[0]

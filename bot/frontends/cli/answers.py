@@ -44,7 +44,7 @@ def _fail(message: str) -> typer.Exit:
 
 def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     async def go() -> T:
-        store = await Store.open(settings.db_path)
+        store = await Store.open(settings.db_path, settings.database_url)
         try:
             return await work(store)
         finally:

@@ -1,4 +1,4 @@
-"""The terminal front end's commands: ingest, docs, ask, chat, quiz, demo, eval, and the ops commands.
+"""The terminal front end's commands: ingest, resync, docs, ask, chat, quiz, demo, eval, and the ops commands.
 
 `bot/main.py` adds `run` (the Discord front end) and is the console script."""
 from __future__ import annotations
@@ -20,6 +20,7 @@ from rich.table import Table
 
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.types import Question
+from bot.frontends.cli import sync
 from bot.frontends.cli.render import ingest_summary, stream_answer
 
 T = TypeVar("T")
@@ -128,13 +129,17 @@ def ingest(
     sources: Annotated[list[str], typer.Argument(help="files, folders or http(s) URLs")],
     scope: ScopeOpt = "global",
     as_json: JsonOpt = False,
+    resync: sync.ResyncOpt = None,
+    sitemap: sync.SitemapOpt = False,
 ) -> None:
-    """Add or update documents; unchanged ones cost nothing."""
+    """Add or update documents; unchanged ones cost nothing. URLs and sitemaps can be re-synced (`resync`)."""
     settings: Settings = ctx.obj
+    every_s = sync.interval_or_exit(resync)
 
     async def go(assistant: Any) -> Any:
         with progress_bar("ingesting", hidden=as_json) as progress:
-            return await assistant.ingest(scope, sources, added_by="cli", progress=progress)
+            return await sync.ingest_sources(assistant, scope, sources, every_s=every_s, sitemap=sitemap,
+                                             progress=progress)
 
     report = run(lambda: using_assistant(settings, go))
     if as_json:
@@ -149,22 +154,38 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command()
+def resync(
+    ctx: typer.Context,
+    scope: Annotated[str | None, typer.Option("--scope", "-s", help="one knowledge base (default: every one)")] = None,
+    due_only: Annotated[bool, typer.Option("--due-only", help="only sources whose schedule says they are due")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-fetch ingested URLs and sitemaps; unchanged pages cost one conditional request and no embedding."""
+    settings: Settings = ctx.obj
+    reports = run(lambda: using_assistant(settings, lambda a: sync.resync_all(a, scope, due_only)))
+    if sync.show_resync(reports, as_json):
+        raise typer.Exit(1)
+
+
 # --- docs ----------------------------------------------------------------------------------------
 @docs_app.command("list")
 def docs_list(ctx: typer.Context, scope: ScopeOpt = "global", as_json: JsonOpt = False) -> None:
     """List the documents of a knowledge base."""
     settings: Settings = ctx.obj
 
-    docs = run(lambda: using_assistant(settings, lambda a: a.list_documents(scope)))
+    docs, synced = run(lambda: using_assistant(settings, lambda a: sync.documents_with_sync(a, scope)))
     if as_json:
-        print(json.dumps([vars(d) for d in docs]))
+        print(json.dumps([{**vars(d), **({"sync": vars(synced[d.source])} if d.source in synced else {})}
+                          for d in docs]))
         return
     if not docs:
         out.print(f"No documents in scope {scope}. Add some with: ragcord ingest PATH --scope {scope}")
         return
-    table = Table("id", "title", "chunks", "added", "source")
+    table = Table("id", "title", "chunks", "added", "source", *(["last sync"] if synced else []))
     for d in docs:
-        table.add_row(str(d.id), d.title, str(d.chunk_count), d.added_at[:16], d.source)
+        table.add_row(str(d.id), d.title, str(d.chunk_count), d.added_at[:16], d.source,
+                      *([sync.sync_column(synced.get(d.source))] if synced else []))
     out.print(table)
 
 
@@ -178,7 +199,13 @@ def docs_rm(
     settings: Settings = ctx.obj
     ref: int | str = int(document) if document.isdigit() else document
 
-    removed = run(lambda: using_assistant(settings, lambda a: a.remove_document(scope, ref)))
+    async def go(assistant: Any) -> Any:
+        removed = await assistant.remove_document(scope, ref)
+        if removed is not None:
+            await sync.forget_document(assistant, scope, removed.source)
+        return removed
+
+    removed = run(lambda: using_assistant(settings, go))
     if removed is None:
         err.print(f"[red]error:[/] no document {document!r} in scope {scope}")
         raise typer.Exit(1)

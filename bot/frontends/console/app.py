@@ -19,7 +19,6 @@ from bot.frontends.console import api, documents, ops, pages, review
 from bot.frontends.console.auth import COOKIE, Principal, Session, Signer, discord_principal, same
 from bot.frontends.console.context import Console, NeedLogin, console_of
 from bot.frontends.console.roles import with_roles
-from bot.store.console_queries import ConsoleQueries
 
 HERE = Path(__file__).resolve().parent
 TITLES = {400: "That did not work", 403: "Not allowed", 404: "Not found", 405: "Not allowed", 413: "Too large",
@@ -49,7 +48,7 @@ def create_app(assistant: Assistant, token: str) -> FastAPI:
     app = FastAPI(title="ragcord console", docs_url="/api/docs", openapi_url="/api/openapi.json")
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
     app.state.console = Console(assistant, token, Signer(assistant.settings.data_dir),
-                                ConsoleQueries(assistant.store.db), templates)
+                                assistant.store.console_queries, templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     ops.attach(app, assistant)  # /healthz, /metrics (no login), request ids
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from bot.frontends.console.context import Console, console_of
+from bot.services.resync import ResyncService, describe
 
 router = APIRouter()
 
@@ -39,9 +41,11 @@ async def documents(request: Request, scope: str = "") -> HTMLResponse:
     mine = [s for s in await c.visible(p) if p.can_admin(s)]
     scope = scope if scope in mine else (mine[0] if mine else "")
     docs = await c.assistant.list_documents(scope) if scope else []
+    synced = await ResyncService(c.assistant).states(scope) if scope else {}
+    sync_lines = {source: describe(info, time.time()) for source, info in synced.items()}  # URL documents
     warnings = [f for f in await c.queries.flags([scope], None) if f.kind == "injection"] if scope else []
     return c.render(request, "documents.html", p, docs=docs, scope=scope, scopes=mine, warnings=warnings,
-                    last=c.last_ingest.get(scope))
+                    last=c.last_ingest.get(scope), synced=sync_lines)
 
 
 @router.post("/documents/upload")

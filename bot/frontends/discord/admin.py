@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.frontends.discord import render
 from bot.frontends.discord.common import NONE, admin_only, reply, scope_for
 from bot.frontends.discord.host import Host, host
+from bot.services.resync import ResyncService, describe
 
 log = logging.getLogger("ragcord.discord")
 PROGRESS_EVERY = 3.0  # seconds between progress edits of a long ingest
@@ -103,12 +104,15 @@ class Admin(commands.Cog):
     @admin_only()
     async def docs_list(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild is not None
-        docs = await self.bot.assistant.list_documents(scope_for(self.bot, interaction.guild.id))
+        scope = scope_for(self.bot, interaction.guild.id)
+        docs = await self.bot.assistant.list_documents(scope)
         if not docs:
             await reply(interaction, "No documents yet — add some with `/ingest`.")
             return
+        synced = await ResyncService(self.bot.assistant).states(scope)  # URL documents: last sync, last error
         lines = [
             f"`#{d.id}` **{render.neutralize(d.title or Path(d.source).name)}** — {d.chunk_count} chunks"
+            + (f" — {render.neutralize(describe(synced[d.source], time.time()))}" if d.source in synced else "")
             for d in docs
         ]
         embed = discord.Embed(title=f"{len(docs)} document(s)", colour=discord.Colour.blurple())

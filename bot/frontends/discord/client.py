@@ -25,6 +25,7 @@ from bot.services.escalation import Escalation
 from bot.services.feedback import Feedback
 from bot.services.metrics import Metrics
 from bot.services.metrics_server import MetricsServer, database_check
+from bot.services.resync import ResyncService, ResyncTask
 from bot.services.tutoring import tutor_for
 
 if TYPE_CHECKING:
@@ -209,9 +210,12 @@ async def run_bot(settings: Settings) -> None:
     try:
         async with build_bot(settings, assistant) as bot:
             served = await serve_metrics(settings, assistant, bot)
+            resyncing = ResyncTask(ResyncService(assistant), settings.ops.resync_check_s)
+            resyncing.start()  # due URL / sitemap re-syncs, in a worker thread
             try:
                 await bot.start(token)
             finally:
+                await resyncing.stop()
                 if served is not None:
                     await served.stop()
     except discord.LoginFailure:

@@ -13,6 +13,7 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 # values that a default-derived change would not make valid (choices, paths, lists, text)
 SPECIAL: dict[str, tuple[str, str, Any]] = {  # key: (TOML literal, env text, expected value)
     "data_dir": ('"/tmp/rc-x"', "/tmp/rc-x", Path("/tmp/rc-x")),
+    "database_url": ('"postgresql://u@db:5432/rc"', "postgresql://u@db:5432/rc", "postgresql://u@db:5432/rc"),
     "generation.backend": ('"local"', "local", "local"),
     "generation.local_model": ('"/m/x.gguf"', "/m/x.gguf", "/m/x.gguf"),
     "embedder.model": ('"/m/emb"', "/m/emb", "/m/emb"),
@@ -21,6 +22,7 @@ SPECIAL: dict[str, tuple[str, str, Any]] = {  # key: (TOML literal, env text, ex
     "generation.local_device": ('"cpu"', "cpu", "cpu"),
     "discord.test_guild_id": ("123", "123", 123),
     "ops.log_format": ('"json"', "json", "json"),
+    "ops.resync_every": ('"24h"', "24h", "24h"),
 }
 
 

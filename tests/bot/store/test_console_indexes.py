@@ -28,11 +28,11 @@ async def test_unanswered_and_dashboard_queries_use_indexes(tmp_path: Path) -> N
     assert any("answers_scope_time" in s for s in plan(tmp_path / "db.sqlite", DASHBOARD))
 
 
-async def test_conversations_count_votes_and_filter_on_them(tmp_path: Path) -> None:
+async def test_conversations_count_votes_and_filter_on_them(open_store) -> None:  # SQLite and PostgreSQL
     from bot.store import AnswerData, Exchange
-    from bot.store.console_queries import ConsoleQueries, ConversationFilter
+    from bot.store.console_queries import ConversationFilter
 
-    store = await Store.open(tmp_path / "db.sqlite")
+    store = await open_store()
     try:
         ids = []
         for q in ("liked", "disliked", "mixed", "silent"):
@@ -41,7 +41,7 @@ async def test_conversations_count_votes_and_filter_on_them(tmp_path: Path) -> N
         for aid, votes in zip(ids, ((1, 1), (-1,), (1, -1), ())):
             for n, v in enumerate(votes):
                 await store.answers.add_feedback(aid, f"voter{n}", v)
-        q = ConsoleQueries(store.db)
+        q = store.console_queries
 
         async def shown(feedback: str | None) -> list[tuple[str, int, int]]:
             rows = await q.conversations(ConversationFilter(scopes=["guild:1"], feedback=feedback))
@@ -56,11 +56,9 @@ async def test_conversations_count_votes_and_filter_on_them(tmp_path: Path) -> N
         await store.close()
 
 
-async def test_dashboard_median_sources_and_shares(tmp_path: Path) -> None:
+async def test_dashboard_median_sources_and_shares(open_store) -> None:  # SQLite and PostgreSQL
     from bot.store import AnswerData, Exchange
-    from bot.store.console_queries import ConsoleQueries
-
-    store = await Store.open(tmp_path / "db.sqlite")
+    store = await open_store()
     try:
         rows = [(100, ["Guide", "FAQ"], False), (300, ["Guide"], False), (900, [], True), (200, ["", "FAQ"], False),
                 (50, ["Guide"], False)]
@@ -73,11 +71,11 @@ async def test_dashboard_median_sources_and_shares(tmp_path: Path) -> None:
         other = AnswerData(text="a", citations=[{"title": "Other"}], confidence=0.9, refused=False,
                            backend="extractive", latency_ms=5000)
         await store.answers.record_exchange(Exchange("guild:2", "u", "c", None, "q", other))
-        d = await ConsoleQueries(store.db).dashboard(["guild:1"], "2000-01-01")
+        d = await store.console_queries.dashboard(["guild:1"], "2000-01-01")
         assert (d.answered, d.refused, d.up, d.down) == (4, 1, 0, 1)
         assert d.median_latency_ms == 200  # of 50, 100, 200, 300, 900
         assert d.top_sources == [("Guide", 3), ("FAQ", 2), ("nameless.md", 1)]  # no title: the source
         assert sum(n for _, n in d.per_day) == 5
-        assert (await ConsoleQueries(store.db).dashboard([], "2000-01-01")).answered == 0
+        assert (await store.console_queries.dashboard([], "2000-01-01")).answered == 0
     finally:
         await store.close()

@@ -1,7 +1,5 @@
-"""Curated answers in real SQLite: CRUD, scoping, history, hits, revisions; unanswered questions."""
+"""Curated answers in real SQLite and PostgreSQL: CRUD, scoping, history, hits, revisions; unanswered questions."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +15,8 @@ def _draft(**kw: object) -> CuratedDraft:
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    s = await Store.open(tmp_path / "db.sqlite")
+async def store(open_store):  # SQLite and PostgreSQL (tests/bot/store/conftest.py)
+    s = await open_store()
     yield s
     await s.close()
 

@@ -1,10 +1,13 @@
 import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.store import MIGRATIONS, AnswerData, Exchange, FactChange, FlagDraft, Outcome, QuizItemDraft, Store, SummaryRow
+
+OpenStore = Callable[[], Awaitable[Store]]  # tests/bot/store/conftest.py: SQLite, then PostgreSQL
 
 
 def _ex(user: str = "u1", scope: str = "guild:1", conv: str | None = "c1", sentiment: float | None = None) -> Exchange:
@@ -33,8 +36,8 @@ async def test_migrations_are_idempotent_and_wal(tmp_path: Path) -> None:
     ]
 
 
-async def test_exchange_memory_and_answer_roundtrip(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite")
+async def test_exchange_memory_and_answer_roundtrip(open_store: OpenStore) -> None:
+    store = await open_store()
     answer_id = await _exchange(store)
     turns = await store.conversations.recent_turns("c1", 10)
     assert [(t.role, t.content) for t in turns] == [("user", "How long is shipping?"), ("assistant", "3 days [1]")]
@@ -44,8 +47,8 @@ async def test_exchange_memory_and_answer_roundtrip(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_feedback_upserts_and_flags_are_scoped(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite")
+async def test_feedback_upserts_and_flags_are_scoped(open_store: OpenStore) -> None:
+    store = await open_store()
     answer_id = await _exchange(store)
     await store.answers.add_feedback(answer_id, "u2", 1)
     await store.answers.add_feedback(answer_id, "u2", -1)  # changing one's mind replaces the vote
@@ -60,8 +63,8 @@ async def test_feedback_upserts_and_flags_are_scoped(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_logs_filters_and_forget(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite")
+async def test_logs_filters_and_forget(open_store: OpenStore) -> None:
+    store = await open_store()
     await _exchange(store, user="alice")
     await _exchange(store, user="bob")
     await _exchange(store, user="alice", scope="guild:2")
@@ -75,8 +78,8 @@ async def test_logs_filters_and_forget(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_guild_settings_defaults_and_updates(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite")
+async def test_guild_settings_defaults_and_updates(open_store: OpenStore) -> None:
+    store = await open_store()
     s = await store.guilds.get("guild:1")
     assert s.threshold is None and s.auto_channels == []
     await store.guilds.set("guild:1", threshold=0.6, auto_channels=["42"])
@@ -88,9 +91,9 @@ async def test_guild_settings_defaults_and_updates(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_concurrent_writers_do_not_interleave_transactions(tmp_path: Path) -> None:
+async def test_concurrent_writers_do_not_interleave_transactions(open_store: OpenStore) -> None:
     """Many answers recorded at once on the one shared connection: none lost, none mixed."""
-    store = await Store.open(tmp_path / "db.sqlite")
+    store = await open_store()
     writes = asyncio.gather(*(_exchange(store, user=f"u{i}", conv=f"c{i}") for i in range(25)),
                             *(store.answers.add_flag("reported", "guild:1", user=f"u{i}") for i in range(10)))
     ids = await asyncio.wait_for(writes, timeout=60)  # interleaved transactions would hang or fail
@@ -102,8 +105,8 @@ async def test_concurrent_writers_do_not_interleave_transactions(tmp_path: Path)
     await store.close()
 
 
-async def test_question_context_reads_everything_one_question_needs(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite")
+async def test_question_context_reads_everything_one_question_needs(open_store: OpenStore) -> None:
+    store = await open_store()
     await store.answers.record_exchange(_ex(user="amy", sentiment=-0.5))
     await store.answers.record_exchange(_ex(user="amy", sentiment=0.25))
     await store.facts.add("guild:1", "amy", "You use Linux")
@@ -120,8 +123,8 @@ async def test_question_context_reads_everything_one_question_needs(tmp_path: Pa
     await store.close()
 
 
-async def test_record_outcome_writes_all_in_one_transaction(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite")
+async def test_record_outcome_writes_all_in_one_transaction(open_store: OpenStore) -> None:
+    store = await open_store()
     await store.facts.add("guild:1", "amy", "You are on the Free plan")
 
     def compact(saved: SummaryRow | None, pending: list) -> SummaryRow:
@@ -146,8 +149,8 @@ async def test_record_outcome_writes_all_in_one_transaction(tmp_path: Path) -> N
     await store.close()
 
 
-async def test_record_outcome_failing_midway_leaves_nothing_written(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite")
+async def test_record_outcome_failing_midway_leaves_nothing_written(open_store: OpenStore) -> None:
+    store = await open_store()
 
     def broken(saved: SummaryRow | None, pending: list) -> SummaryRow:
         raise RuntimeError("summariser failed")
@@ -194,8 +197,8 @@ async def test_forget_covers_every_table_with_a_user_column(tmp_path: Path) -> N
     await store.close()
 
 
-async def test_tutoring_rows_are_typed(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite")
+async def test_tutoring_rows_are_typed(open_store: OpenStore) -> None:
+    store = await open_store()
     ids = await store.tutoring.add_items("course", "amy", [
         QuizItemDraft(kind="mcq", question="Which?", answer="b", topic="lists", choices=["a", "b"], chunk_id=3),
         QuizItemDraft(kind="short", question="Why?", answer="because", topic="loops"),

@@ -1,8 +1,6 @@
 """open_key: the fingerprint of the open questions moves with every change topics could see."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.store import AnswerData, Exchange, Store
 
 
@@ -12,8 +10,8 @@ async def _ask(store: Store, question: str, confidence: float, refused: bool = F
     return await store.answers.record_exchange(Exchange("guild:1", "u", "c", None, question, data))
 
 
-async def test_the_key_changes_exactly_when_the_open_questions_do(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite")
+async def test_the_key_changes_exactly_when_the_open_questions_do(open_store) -> None:
+    store = await open_store()
     try:
         key = lambda: store.unanswered.open_key("guild:1", 0.7)  # noqa: E731
         empty = await key()

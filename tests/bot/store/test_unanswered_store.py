@@ -1,8 +1,6 @@
 """The unanswered bookkeeping in SQLite: stored question vectors, and what `forget` clears of it."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -12,8 +10,8 @@ SCOPE = "guild:1"
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    s = await Store.open(tmp_path / "db.sqlite")
+async def store(open_store):  # SQLite and PostgreSQL (tests/bot/store/conftest.py)
+    s = await open_store()
     yield s
     await s.close()
 

@@ -1,0 +1,113 @@
+"""A throwaway PostgreSQL server for tests: initdb in a temporary directory, a free port on 127.0.0.1.
+
+The binaries come from RAGCORD_TEST_PG_BIN if set, else the `pgserver` wheel (PostgreSQL 16.2 with
+pgvector 0.6.2, a test dependency), else a PostgreSQL on the machine (/usr/lib/postgresql/*/bin, PATH). Nothing of the OS's own clusters is
+used. PostgreSQL refuses to run as root, so under root the server runs as `nobody`.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+
+def find_bin_dir() -> Path | None:
+    """A directory holding initdb and pg_ctl, or None."""
+    chosen = os.environ.get("RAGCORD_TEST_PG_BIN")  # e.g. /usr/lib/postgresql/15/bin
+    candidates: list[Path] = [Path(chosen)] if chosen else []
+    spec = importlib.util.find_spec("pgserver")  # located, not imported: its import touches the user's dirs
+    if spec is not None and spec.submodule_search_locations:
+        candidates += [Path(p) / "pginstall" / "bin" for p in spec.submodule_search_locations]
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    on_path = shutil.which("initdb")
+    if on_path:
+        candidates.append(Path(on_path).parent)
+    return next((d for d in candidates if (d / "initdb").exists() and (d / "pg_ctl").exists()), None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _runner() -> tuple[Callable[[], None] | None, int | None]:
+    """A preexec function dropping to `nobody` when running as root (and that user's uid)."""
+    if os.geteuid() != 0:
+        return None, None
+    user = pwd.getpwnam("nobody")
+
+    def drop() -> None:
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+
+    return drop, user.pw_uid
+
+
+@contextlib.contextmanager
+def postgres_server(timeout_s: float = 60) -> Iterator[str]:
+    """Start a server, yield its DSN (database `postgres`, user `postgres`, trust auth), stop it."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        raise RuntimeError("no PostgreSQL binaries (pip install pgserver, or install postgresql)")
+    drop, uid = _runner()
+    root = Path(tempfile.mkdtemp(prefix="ragcord-pg-"))
+    data = root / "data"
+    data.mkdir()
+    if uid is not None:
+        os.chmod(root, 0o755)
+        os.chown(data, uid, -1)
+    port = free_port()
+
+    def run(*args: str) -> None:
+        subprocess.run([str(bin_dir / args[0]), *args[1:]], check=True, capture_output=True, text=True,
+                       preexec_fn=drop, cwd=root, timeout=timeout_s)
+
+    try:
+        run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        run("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-w", "-t", str(int(timeout_s)),
+            "-o", f"-h 127.0.0.1 -p {port} -k {data} -F", "start")
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+            run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")  # a start that timed out
+        shutil.rmtree(root, ignore_errors=True)
+        lines = str(getattr(exc, "stderr", None) or exc).strip().splitlines()
+        raise RuntimeError(f"PostgreSQL did not start: {lines[-1] if lines else exc}") from exc
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_databases = itertools.count(1)
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(dsn: str) -> AsyncIterator[str]:
+    """An empty database on the server at `dsn`, dropped afterwards; yields its URL."""
+    import asyncpg
+
+    name = f"ragcord_test_{os.getpid()}_{next(_databases)}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    await admin(f"CREATE DATABASE {name}")
+    try:
+        yield dsn.rsplit("/", 1)[0] + "/" + name
+    finally:
+        await admin(f"DROP DATABASE {name} WITH (FORCE)")

@@ -1,0 +1,156 @@
+"""MiniLM through ONNX Runtime: exported once, offline, from the bundled weights into a cache folder.
+
+The export is written to a temporary sibling folder and renamed into place, with a `done` marker
+written last; a folder without the marker (a crash mid-export) is removed and exported again.
+Vectors: mean pooling over the attention mask, L2-normalised, as the sentence-transformers model.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .embedder import Embedder, _token_counter
+
+MARKER = "done"
+MODEL_FILE = "model.onnx"
+INT8_FILE = "model.int8.onnx"
+
+
+def onnx_available() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def export_ready(folder: Path) -> bool:
+    return (folder / MARKER).is_file() and (folder / MODEL_FILE).is_file()
+
+
+def export_minilm(source: str, folder: Path) -> Path:
+    """Export the sentence-transformers folder `source` to `folder`/model.onnx unless done."""
+    if export_ready(folder):
+        return folder
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".tmp-", dir=folder.parent))
+    try:
+        st = SentenceTransformer(source, device="cpu", local_files_only=True)
+        bert = _positional(st[0].auto_model.eval())
+        sample = st.tokenizer(["a b c", "d"], padding=True, return_tensors="pt")
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on a graph it exports correctly
+            torch.onnx.export(
+                bert, (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+                str(tmp / MODEL_FILE), input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                dynamic_axes={n: {0: "batch", 1: "seq"} for n in
+                              ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")},
+            )
+        (tmp / MARKER).write_text(f"{st.max_seq_length} {st.get_embedding_dimension()}\n")
+        tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def quantized(folder: Path) -> Path:
+    """model.int8.onnx beside the fp32 export (int8 dynamic quantisation), made once."""
+    target = folder / INT8_FILE
+    if not target.is_file():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        tmp = folder / (INT8_FILE + ".tmp")
+        quantize_dynamic(str(folder / MODEL_FILE), str(tmp), weight_type=QuantType.QInt8)
+        tmp.rename(target)
+    return target
+
+
+class OnnxEmbedder(Embedder):
+    """The `Embedder` interface over an ONNX Runtime session of the exported MiniLM."""
+
+    def __init__(self, cache_dir: Path, model: str | None = None, batch_size: int = 64,
+                 *, int8: bool = False) -> None:
+        super().__init__(model, "cpu", batch_size)
+        self.int8 = int8
+        self.cache_dir = Path(cache_dir)
+        self._tok: Any = None
+        self._max = 256
+        self._dim = 384
+        self._export_lock = threading.Lock()
+
+    def _load(self) -> Any:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        with self._export_lock:
+            folder = export_minilm(str(self.model_name), self.cache_dir)
+        self._max, self._dim = (int(x) for x in (folder / MARKER).read_text().split())
+        tok = Tokenizer.from_file(str(Path(self.model_name) / "tokenizer.json"))
+        self._counter = _token_counter(_Wrapped(tok))
+        tok.enable_truncation(self._max)
+        tok.enable_padding()
+        self._tok = tok
+        path = quantized(folder) if self.int8 else folder / MODEL_FILE
+        return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+    @property
+    def dim(self) -> int:
+        _ = self.model
+        return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        _ = self.model
+        return self._max
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        session = self.model
+        if len(texts) == 0:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        out = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = self._tok.encode_batch(list(texts[start:start + self.batch_size]))
+            ids = np.array([e.ids for e in batch], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                        "token_type_ids": np.zeros_like(ids)})[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out.append(pooled)
+        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
+
+
+def _positional(module: Any) -> Any:
+    import torch
+
+    class Positional(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = module
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    return Positional()
+
+
+class _Wrapped:
+    """Gives a bare `tokenizers.Tokenizer` the `backend_tokenizer` attribute `_token_counter` reads."""
+
+    def __init__(self, tok: Any) -> None:
+        self.backend_tokenizer = tok

@@ -1,0 +1,54 @@
+"""The ONNX Runtime MiniLM embedder: same vectors as torch, exported once, a broken export redone."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.embedder_onnx import MARKER, MODEL_FILE, OnnxEmbedder, export_ready, onnx_available
+
+pytestmark = pytest.mark.skipif(not onnx_available(), reason="onnxruntime is not installed")
+
+SENTENCES = ["How do I reset my password?", "The cat sat on the mat.",
+             "FAISS is a library for similarity search. " * 30, "x"]
+
+
+@pytest.fixture(scope="module")
+def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("models") / "minilm-onnx"
+    _ = OnnxEmbedder(folder).model
+    return folder
+
+
+def test_vectors_match_torch(export_dir: Path) -> None:
+    from retrieval.embedder import Embedder
+
+    torch_vectors = Embedder().encode(SENTENCES)
+    onnx_vectors = OnnxEmbedder(export_dir).encode(SENTENCES)
+    assert onnx_vectors.shape == torch_vectors.shape == (4, 384)
+    assert np.min((torch_vectors * onnx_vectors).sum(1)) >= 0.99
+
+
+def test_interface(export_dir: Path) -> None:
+    embedder = OnnxEmbedder(export_dir)
+    assert embedder.dim == 384 and embedder.max_tokens == 256
+    assert embedder.count_tokens("hello world") == 2
+    assert embedder.encode([]).shape == (0, 384)
+    assert embedder.similarity("reset password", ["How do I reset my password?", "cats"])[0] > 0.5
+
+
+def test_second_construction_reuses_export(export_dir: Path) -> None:
+    before = (export_dir / MODEL_FILE).stat().st_mtime_ns
+    _ = OnnxEmbedder(export_dir).model
+    assert (export_dir / MODEL_FILE).stat().st_mtime_ns == before
+
+
+def test_partial_export_is_redone(tmp_path: Path, export_dir: Path) -> None:
+    broken = tmp_path / "minilm-onnx"
+    broken.mkdir()
+    (broken / MODEL_FILE).write_bytes(b"truncated")  # no marker: a crash mid-export
+    assert not export_ready(broken)
+    vectors = OnnxEmbedder(broken).encode(SENTENCES[:2])
+    assert export_ready(broken) and (broken / MARKER).is_file()
+    assert np.allclose(vectors, OnnxEmbedder(export_dir).encode(SENTENCES[:2]), atol=1e-5)

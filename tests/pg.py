@@ -52,6 +52,23 @@ def _runner() -> tuple[Callable[[], None] | None, int | None]:
     return drop, user.pw_uid
 
 
+def _copy_install(bin_dir: Path, into: Path) -> Path:
+    """Copy a server installation (pgserver's site-packages/pgserver/pginstall and the vendored
+    libraries its binaries find at $ORIGIN/../../../pgserver.libs) under `into`; its new bin dir."""
+    install = bin_dir.parent
+    target = into / install.parent.name / install.name
+    shutil.copytree(install, target, symlinks=True)
+    libs = install.parent.parent / f"{install.parent.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, into / libs.name, symlinks=True)
+    return target / bin_dir.name
+
+
+def _others_can_reach(path: Path) -> bool:
+    """Whether a user other than the owner can traverse every folder down to `path`."""
+    return all(os.stat(folder).st_mode & 0o001 for folder in [path, *path.parents])
+
+
 @contextlib.contextmanager
 def postgres_server(timeout_s: float = 60) -> Iterator[str]:
     """Start a server, yield its DSN (database `postgres`, user `postgres`, trust auth), stop it."""
@@ -65,6 +82,8 @@ def postgres_server(timeout_s: float = 60) -> Iterator[str]:
     if uid is not None:
         os.chmod(root, 0o755)
         os.chown(data, uid, -1)
+        if not _others_can_reach(bin_dir):  # a clone under /root or a 0700 temp dir: copy the server over
+            bin_dir = _copy_install(bin_dir, root / "pg")
     port = free_port()
 
     def run(*args: str) -> None:

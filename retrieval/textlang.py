@@ -23,6 +23,7 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _KANA = "\u3040-\u30ff\u31f0-\u31ff"
 _HANGUL = "\uac00-\ud7af\u1100-\u11ff"
+UNSPACED = _HAN + _KANA  # scripts written without spaces between words (a line break there adds none)
 _CJK = re.compile(f"[{_HAN}{_KANA}{_HANGUL}]")
 _RUNS = re.compile(f"([{_HAN}]+)|([{_KANA}{_HANGUL}]+)|([^{_HAN}{_KANA}{_HANGUL}]+)")
 _HAN_RE = re.compile(f"[{_HAN}]")

@@ -5,6 +5,7 @@ import re
 
 from ..config import Limits
 from ..errors import IngestError
+from ..textlang import UNSPACED
 from ..types import Section
 from .text import FENCE, SectionBuilder, split_markdown
 
@@ -18,14 +19,7 @@ def parse_html(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, l
     title = _html_title(soup) or fallback_title
     _drop_boilerplate(soup)
     sections: list[Section] = []
-    try:
-        import trafilatura
-
-        extracted = trafilatura.extract(
-            str(soup), output_format="markdown", include_tables=True, include_comments=False, favor_recall=True
-        )
-    except Exception:  # trafilatura is best effort; BeautifulSoup below is the fallback
-        extracted = None
+    extracted = _trafilatura(str(soup))
     if extracted and 2 * len(_MD_HEADING.findall(extracted)) < len(_headings(soup)) - 1:  # headings lost
         extracted = _extract_keeping_headings(soup) or extracted
     if extracted and extracted.strip():
@@ -33,6 +27,18 @@ def parse_html(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, l
     if not sections:
         sections = _html_sections_bs4(soup)
     return title, sections
+
+
+def _trafilatura(html: str) -> str | None:
+    """The page's main text as Markdown by trafilatura, or None (best effort: the callers fall back)."""
+    try:
+        import trafilatura
+
+        return trafilatura.extract(
+            html, output_format="markdown", include_tables=True, include_comments=False, favor_recall=True
+        )
+    except Exception:  # trafilatura is best effort; BeautifulSoup is the fallback
+        return None
 
 
 _MD_HEADING = re.compile(r"^#{1,6} \S", re.MULTILINE)
@@ -48,7 +54,6 @@ def _extract_keeping_headings(soup) -> str | None:  # noqa: ANN001
     """trafilatura again, each heading handed over as a "## title" paragraph: some generated
     manuals (DocBook's titlepage blocks) lose every heading in its extraction, and with them the
     question each FAQ entry answers."""
-    import trafilatura
     from bs4 import BeautifulSoup
 
     marked = BeautifulSoup(str(soup), "html.parser")
@@ -56,12 +61,7 @@ def _extract_keeping_headings(soup) -> str | None:  # noqa: ANN001
         paragraph = marked.new_tag("p")
         paragraph.string = "#" * int(heading.name[1]) + " " + " ".join(heading.get_text(" ").split())
         heading.replace_with(paragraph)
-    try:
-        again = trafilatura.extract(
-            str(marked), output_format="markdown", include_tables=True, include_comments=False, favor_recall=True
-        )
-    except Exception:  # best effort, as above
-        return None
+    again = _trafilatura(str(marked))
     return _MARKED_HEADING.sub(lambda m: f"\n{m.group(1)} ", again) if again and _MARKED_HEADING.search(again) else None
 
 
@@ -86,9 +86,8 @@ def _tidy_extracted(markdown: str) -> str:
     return "\n".join(out)
 
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
-_CJK_WRAP = re.compile(f"[{_HAN}\u3000-\u303f\uff00-\uffef]\\s*$")
-_CJK_START = re.compile(f"\\s*[{_HAN}]")
+_CJK_WRAP = re.compile(f"[{UNSPACED}\u3000-\u303f\uff00-\uffef]\\s*$")
+_CJK_START = re.compile(f"\\s*[{UNSPACED}]")
 # an inline <code> holding line breaks comes out as a fence opened mid-sentence ("using ```\napt-get\n```"):
 # left alone, that fence would swallow the rest of the page
 _INLINE_FENCE = re.compile(r"(\S[ \t]*)```\n(.{0,400}?)\n```", re.DOTALL)

@@ -72,6 +72,32 @@ class Discord(BaseModel):
     dm_scope: str = "global"
     admin_role: str | None = None
     moderator_role: str | None = None
+    shard_count: int | None = Field(
+        None, ge=1, le=1024, description="shards in all: run as an AutoShardedBot (unset: one plain gateway connection)")
+    shard_ids: list[int] | None = Field(
+        None, description="the shards this process runs, e.g. [0] or \"0,1\" (unset: every one of shard_count)")
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool):  # RAGCORD_DISCORD__SHARD_IDS=1 (read as JSON: 1)
+            return [v]
+        if isinstance(v, str):  # RAGCORD_DISCORD__SHARD_IDS=0,1 (JSON "[0, 1]" is read too)
+            text = v.strip().removeprefix("[").removesuffix("]")
+            return [int(x) for x in text.split(",") if x.strip()] if text.strip() else None
+        return v
+
+    @model_validator(mode="after")
+    def _shards_in_range(self) -> Discord:
+        ids = self.shard_ids
+        if ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("shard_ids needs shard_count (the number of shards in all)")
+        if not ids or len(set(ids)) != len(ids) or not all(0 <= i < self.shard_count for i in ids):
+            raise ValueError(f"shard_ids must be distinct shard numbers from 0 to {self.shard_count - 1}")
+        self.shard_ids = sorted(ids)
+        return self
 
     @field_validator("dm_scope")
     @classmethod

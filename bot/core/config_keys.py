@@ -65,6 +65,8 @@ LEGACY_KEYS: dict[str, str] = {
     "console_token": "console.token",
     "metrics_port": "ops.metrics_port",  # short spellings too
     "log_format": "ops.log_format",
+    "shard_count": "discord.shard_count",  # RAGCORD_SHARD_COUNT, RAGCORD_SHARD_IDS
+    "shard_ids": "discord.shard_ids",
 }
 _JSON_VALUED = {"url_allowlist"}  # complex values come from the environment as JSON
 

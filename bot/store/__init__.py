@@ -17,6 +17,7 @@ from bot.store.database import COMPONENT, MIGRATIONS, Database
 from bot.store.interfaces import (
     Answers,
     Conversations,
+    Coordination,
     CuratedAnswers,
     Facts,
     ForgetsUsers,
@@ -53,7 +54,7 @@ from bot.store.rows import (
 )
 
 __all__ = [
-    "COMPONENT", "MIGRATIONS", "AnswerData", "AnswerRow", "Answers", "Backend", "Compactor", "Conversations",
+    "COMPONENT", "MIGRATIONS", "AnswerData", "AnswerRow", "Answers", "Backend", "Compactor", "Conversations", "Coordination",
     "Database", "DueReviewRow", "Exchange", "FactChange", "Facts", "ForgetsUsers", "FlagDraft", "FlagRow",
     "GuildSettings", "Guilds", "LogRow", "MessageRow", "Outcome", "OutcomeIds", "QuestionContext", "QuizItemDraft",
     "QuizItemRow", "Store", "SummaryRow", "TopicProgressRow", "Tutoring", "TurnRow", "now_iso",
@@ -83,10 +84,13 @@ class Store:
         self._unanswered = b.unanswered
         self.unanswered: UnansweredQuestions = self._unanswered
         self.console_queries = b.console  # the console's read-only queries (bot/store/console_queries.py)
+        self._coordination = b.coordination
+        self.coordination: Coordination = self._coordination  # claims and rate limits shared by processes
         # `forget` walks every repository; this order keeps the counts the old single list gave
         # (the unanswered bookkeeping before the answers it points at)
         self._forgetters: tuple[ForgetsUsers[Any], ...] = (
             self._tutoring, self._facts, self._conversations, self._unanswered, self._answers, self._guilds,
+            self._coordination,
         )
 
     @classmethod

@@ -8,6 +8,7 @@ from typing import Any
 from bot.store.answers import SqliteAnswers
 from bot.store.console_queries import ConsoleQueries
 from bot.store.conversations import SqliteConversations
+from bot.store.coordination import SqliteCoordination
 from bot.store.curated import SqliteCurated
 from bot.store.database import Database
 from bot.store.facts import SqliteFacts
@@ -30,8 +31,10 @@ class Backend:
     curated: Any
     unanswered: Any
     console: ConsoleQueries  # the moderator console's read-only queries
+    coordination: Any  # question claims and shared rate limits (bot/store/coordination.py)
 
     @classmethod
     def sqlite(cls, db: Database) -> Backend:
         return cls(db, SqliteConversations(db), SqliteAnswers(db), SqliteGuilds(db), SqliteFacts(db),
-                   SqliteTutoring(db), SqliteCurated(db), SqliteUnanswered(db), ConsoleQueries(db))
+                   SqliteTutoring(db), SqliteCurated(db), SqliteUnanswered(db), ConsoleQueries(db),
+                   SqliteCoordination(db))

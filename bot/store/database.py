@@ -199,6 +199,26 @@ MIGRATIONS: list[str] = [
     CREATE INDEX flags_answer ON flags(answer_id);
     CREATE INDEX unanswered_closed_scope ON unanswered_closed(scope);
     """,
+    # question claims and rate-limit hits shared by several bot processes on one database (used on
+    # PostgreSQL; the single-process SQLite path keeps its in-memory limiter): a question is answered
+    # by the process whose claim of its Discord message id went in; times are epoch seconds
+    """
+    CREATE TABLE question_claims (
+        message_id TEXT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        user TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        claimed_at REAL NOT NULL,
+        finished_at REAL
+    );
+    CREATE INDEX question_claims_open ON question_claims(finished_at, claimed_at);
+    CREATE INDEX question_claims_user ON question_claims(user, finished_at);
+    CREATE TABLE rate_hits (
+        user TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX rate_hits_user ON rate_hits(user, at);
+    """,
 ]
 
 

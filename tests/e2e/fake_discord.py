@@ -5,6 +5,11 @@ the bot with `user_message`, `slash` and `click`; everything the bot sends is re
 `Call` and awaited with `wait_for` (an asyncio.Condition; no sleeps).
 
 Frames are plain JSON text (discord.py accepts them even when it asked for zlib-stream).
+Sharding: `FakeDiscord(shards=n)` takes one gateway connection per shard (IDENTIFY with shard
+[i, n]) and sends each guild's events only to the connection of shard (guild_id >> 22) % n, as
+Discord does (DMs on shard 0); `add_guild(..., shard=i)` picks an id on shard i, and a guild made
+with `everywhere=True` is sent to every shard (two processes that both think they own it, as in a
+rolling restart) so tests can show a question is still answered once.
 Unknown routes answer 404 and are kept in `unknown` so tests can assert there were none.
 """
 from __future__ import annotations
@@ -14,6 +19,7 @@ import base64
 import itertools
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -189,7 +195,8 @@ class Interaction:
 
 
 class FakeDiscord:
-    def __init__(self) -> None:
+    def __init__(self, shards: int = 1) -> None:
+        self.shard_count = shards
         self._ids = itertools.count(1_000_000_000_000_000_00)
         self.bot_user = {"id": str(BOT_ID), "username": "ragcord", "discriminator": "0",
                          "avatar": None, "global_name": None, "bot": True, "flags": 0,
@@ -205,9 +212,13 @@ class FakeDiscord:
         self.interactions: dict[str, Interaction] = {}
         self.dispatched: dict[str, float] = {}  # event id -> monotonic time sent
         self._cond = asyncio.Condition()
-        self._ws: web.WebSocketResponse | None = None
-        self._seq = 0
-        self.identified = asyncio.Event()
+        self._conns: dict[int, web.WebSocketResponse] = {}  # shard id -> its gateway connection
+        self._seqs: dict[int, int] = {}
+        self._ready: dict[int, asyncio.Event] = {}
+        self.identified = self.shard_ready(0)  # shard 0 (the only one, unsharded) is connected
+        self.identifies: list[dict[str, Any]] = []  # every IDENTIFY payload, in order
+        self.everywhere: set[int] = set()  # guild ids sent to every shard
+        self.deliveries: Counter[str] = Counter()  # event id -> connections it was sent on
         self.resumes = 0
         self.url = ""
         self._runner: web.AppRunner | None = None
@@ -239,8 +250,9 @@ class FakeDiscord:
         self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close()
+        for ws in list(self._conns.values()):
+            if not ws.closed:
+                await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -253,8 +265,15 @@ class FakeDiscord:
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, owner: User, channels: tuple[str, ...] = ("general",)) -> Guild:
+    def add_guild(self, name: str, owner: User, channels: tuple[str, ...] = ("general",), *,
+                  shard: int | None = None, everywhere: bool = False) -> Guild:
         gid = self.next_id()
+        if shard is not None:  # an id on that shard, far above the counter's ids
+            n = self.shard_count
+            gid = (((gid >> 22) // n + 1) * n + shard) << 22 | (gid & ((1 << 22) - 1))
+            assert self.shard_of(gid) == shard
+        if everywhere:
+            self.everywhere.add(gid)
         guild = Guild(gid, name, owner.id)
         guild.roles.append(Role(gid, "@everyone", MEMBER_PERMS))  # @everyone shares the guild id
         for ch in channels:
@@ -382,56 +401,103 @@ class FakeDiscord:
         return await self.wait_for(match, timeout)
 
     # --- gateway ----------------------------------------------------------------------------------
-    async def _send(self, op: int, d: Any, t: str | None = None) -> None:
-        assert self._ws is not None, "the bot is not connected"
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard Discord sends a guild's events on (DMs: shard 0)."""
+        return (guild_id >> 22) % self.shard_count if guild_id else 0
+
+    def shard_ready(self, shard: int) -> asyncio.Event:
+        """Set while shard `shard` is connected and identified (or resumed)."""
+        return self._ready.setdefault(shard, asyncio.Event())
+
+    def _shards_for(self, guild_id: int | None) -> list[int]:
+        if guild_id in self.everywhere:
+            return sorted(self._conns) or [0]
+        return [self.shard_of(guild_id)]
+
+    @property
+    def _ws(self) -> web.WebSocketResponse | None:
+        return self._conns.get(0)
+
+    async def _send_to(self, ws: web.WebSocketResponse, shard: int, op: int, d: Any, t: str | None = None) -> None:
         frame: dict[str, Any] = {"op": op, "d": d}
         if op == 0:
-            self._seq += 1
-            frame.update(s=self._seq, t=t)
+            self._seqs[shard] = self._seqs.get(shard, 0) + 1
+            frame.update(s=self._seqs[shard], t=t)
         else:
             frame.update(s=None, t=None)
-        await self._ws.send_str(json.dumps(frame))
+        await ws.send_str(json.dumps(frame))
+
+    async def _send(self, op: int, d: Any, t: str | None = None, shard: int = 0) -> None:
+        ws = self._conns.get(shard)
+        assert ws is not None, f"the bot is not connected on shard {shard}"
+        await self._send_to(ws, shard, op, d, t)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        await self.identified.wait()
-        await self._send(0, data, event)
+        """Send an event on the shard(s) its guild belongs to, once they are connected."""
+        gid = data.get("guild_id")
+        for shard in self._shards_for(int(gid) if gid else None):
+            await self.shard_ready(shard).wait()
+            await self._send(0, data, event, shard)
+            self.deliveries[str(data.get("id"))] += 1
 
-    async def drop_gateway(self, code: int = 4000) -> None:
+    async def drop_gateway(self, code: int = 4000, shard: int = 0) -> None:
         """Close the bot's websocket as a failing gateway would; the bot must RESUME (or IDENTIFY)."""
-        assert self._ws is not None, "the bot is not connected"
-        self.identified.clear()
-        await self._ws.close(code=code, message=b"fake gateway fault")
+        ws = self._conns.get(shard)
+        assert ws is not None, "the bot is not connected"
+        self.shard_ready(shard).clear()
+        await ws.close(code=code, message=b"fake gateway fault")
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
-        await self._send(10, {"heartbeat_interval": 41250})
-        async for msg in ws:
-            if msg.type != 1:  # WSMsgType.TEXT
-                continue
-            frame = json.loads(msg.data)
-            op = frame.get("op")
-            if op == 1:
-                await self._send(11, None)
-            elif op == 6:  # RESUME after a dropped connection: replay nothing, say RESUMED
-                assert frame["d"]["token"] == TOKEN
-                self.resumes += 1
-                await self._send(0, {}, "RESUMED")
-                self.identified.set()
-            elif op == 2:
-                assert frame["d"]["token"] == TOKEN
-                self.identify = frame["d"]
-                await self._send(0, {
-                    "v": 10, "user": self.bot_user, "session_id": "fake-session",
-                    "resume_gateway_url": self.gateway, "shard": [0, 1],
-                    "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
-                    "application": {"id": str(APP_ID), "flags": 0},
-                }, "READY")
-                for guild in self.guilds.values():
-                    await self._send(0, self._guild_payload(guild), "GUILD_CREATE")
-                self.identified.set()
+        shard: int | None = None  # known after IDENTIFY (or RESUME of a shard's session)
+        await self._send_to(ws, -1, 10, {"heartbeat_interval": 41250})
+        try:
+            async for msg in ws:
+                if msg.type != 1:  # WSMsgType.TEXT
+                    continue
+                frame = json.loads(msg.data)
+                op = frame.get("op")
+                if op == 1:
+                    await self._send_to(ws, -1, 11, None)
+                elif op == 6:  # RESUME after a dropped connection: replay nothing, say RESUMED
+                    assert frame["d"]["token"] == TOKEN
+                    shard = int(str(frame["d"]["session_id"]).rsplit("-", 1)[-1])
+                    self._conns[shard] = ws
+                    self.resumes += 1
+                    await self._send(0, {}, "RESUMED", shard)
+                    self.shard_ready(shard).set()
+                elif op == 2:
+                    assert frame["d"]["token"] == TOKEN
+                    shard = await self._identify(ws, frame["d"])
+                    if shard is None:
+                        break
+        finally:
+            if shard is not None and self._conns.get(shard) is ws:
+                del self._conns[shard]
+                self.shard_ready(shard).clear()
         return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> int | None:
+        """READY and this shard's GUILD_CREATEs; None (and close 4010, Invalid shard) for a bad shard."""
+        i, n = d.get("shard") or [0, 1]
+        if n != self.shard_count or not 0 <= i < n:
+            await ws.close(code=4010, message=b"Invalid shard")
+            return None
+        self.identify = d
+        self.identifies.append(d)
+        self._conns[i] = ws
+        mine = [g for g in self.guilds.values() if i in self._shards_for(g.id) or g.id in self.everywhere]
+        await self._send(0, {
+            "v": 10, "user": self.bot_user, "session_id": f"fake-session-{i}",
+            "resume_gateway_url": self.gateway, "shard": [i, n],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in mine],
+            "application": {"id": str(APP_ID), "flags": 0},
+        }, "READY", i)
+        for guild in mine:
+            await self._send(0, self._guild_payload(guild), "GUILD_CREATE", i)
+        self.shard_ready(i).set()
+        return i
 
     # --- driving the bot ----------------------------------------------------------------------------
     async def user_message(
@@ -677,7 +743,7 @@ class FakeDiscord:
                 "flags": 0, "team": None, "summary": "", "rpc_origins": [],
             })
         if method == "GET" and tail in ("/gateway", "/gateway/bot"):
-            return _json({"url": self.gateway, "shards": 1, "session_start_limit": {
+            return _json({"url": self.gateway, "shards": self.shard_count, "session_start_limit": {
                 "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
 
         # application commands

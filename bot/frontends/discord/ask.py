@@ -25,6 +25,7 @@ from bot.frontends.discord.common import reply, scope_for
 from bot.frontends.discord.host import LRU, Host, host
 from bot.frontends.discord.targets import InteractionTarget, Job, MessageTarget, Target
 from bot.frontends.discord.views import AnswerButton, AnswerView
+from bot.services.admission import admission_for
 from bot.services.autoanswer import Incoming, auto_answers, stays_quiet
 from bot.services.conversations import ConversationKey
 from bot.services.feedback import AnswerId
@@ -46,6 +47,8 @@ class Ask(commands.Cog):
         self.clock = clock  # paces the streaming edits
         settings = bot.settings
         self.limiter = RateLimiter(settings.queue.rate_limit_per_minute)
+        shared = bot.assistant.store.coordination if getattr(settings, "database_url", None) else None
+        self.admission = admission_for(self.limiter, shared)  # across processes on PostgreSQL
         self.queue: FairQueue[Job] = FairQueue(settings.queue.max_queue)
         self.workers: list[asyncio.Task[None]] = []
         self.busy = 0  # workers answering right now
@@ -178,17 +181,17 @@ class Ask(commands.Cog):
         self, interaction: discord.Interaction[Any], text: str, *, level: str | None = None
     ) -> None:
         """Rate-limit, defer, and queue a slash-command question (`/ask`, `/explain`)."""
-        user = str(interaction.user.id)
-        wait = self.limiter.retry_after(user)
-        if wait:
-            await reply(interaction, _slow_down(wait, text))
-            return
-        if len(self.queue) >= self.queue.maxsize:
-            await reply(interaction, _busy(text))
+        user, scope, key = str(interaction.user.id), scope_for(self.bot, interaction.guild_id), str(interaction.id)
+        if not await self.admission.claim(key, scope, user):
+            return  # another process answers it
+        wait = await self.admission.retry_after(user)
+        if wait or await self.admission.full(len(self.queue), self.queue.maxsize):
+            await self.admission.done(key)
+            await reply(interaction, _slow_down(wait, text) if wait else _busy(text))
             return
         await interaction.response.defer(thinking=True)
         q = Question(
-            text=text, user=user, scope=scope_for(self.bot, interaction.guild_id),
+            text=text, user=user, scope=scope,
             channel=str(interaction.channel_id), conversation=str(ConversationKey.slash(interaction.id)),
             user_name=interaction.user.display_name, message_id=str(interaction.id),
         )
@@ -209,18 +212,29 @@ class Ask(commands.Cog):
     # --- queue and workers ---------------------------------------------------------------------------
     async def submit(self, job: Job, rate_checked: bool = False) -> None:
         with request_scope(job.request_id):
-            await self._submit(job, rate_checked)
+            try:
+                await self._submit(job, rate_checked)
+            except Exception:  # the shared store is unreachable: one line for the member, the trace in the log
+                log.exception("could not queue %r", job.question.text[:80])
+                with contextlib.suppress(discord.HTTPException):
+                    await job.target.notice(i18n.for_text("failed", job.question.text))
 
     async def _submit(self, job: Job, rate_checked: bool) -> None:
-        if not rate_checked:
-            wait = self.limiter.retry_after(job.question.user)
-            if wait:
-                await job.target.notice(_slow_down(wait, job.question.text))
+        q, admission = job.question, self.admission
+        key = q.message_id or job.request_id
+        if not rate_checked:  # `enqueue_interaction` claimed and checked it already
+            if not await admission.claim(key, q.scope, q.user):
+                return  # another process (or an earlier delivery of this event) answers it
+            wait = await admission.retry_after(q.user)
+            if wait or await admission.full(len(self.queue), self.queue.maxsize):
+                await admission.done(key)
+                await job.target.notice(_slow_down(wait, q.text) if wait else _busy(q.text))
                 return
         try:
-            ahead = self.queue.put_nowait(job.question.user, job)
+            ahead = self.queue.put_nowait(q.user, job)
         except QueueFull:
-            await job.target.notice(_busy(job.question.text))
+            await admission.done(key)
+            await job.target.notice(_busy(q.text))
             return
         waiting = ahead + self.busy - len(self.workers) + 1  # questions before this one starts
         if waiting > 0 and isinstance(job.target, MessageTarget) and not job.quiet:
@@ -244,6 +258,13 @@ class Ask(commands.Cog):
                         log.debug("could not report the failure", exc_info=True)
                 finally:
                     self.busy -= 1
+                    await self._done(job)
+
+    async def _done(self, job: Job) -> None:
+        try:
+            await self.admission.done(job.question.message_id or job.request_id)
+        except Exception:  # the store is down: the claim goes stale and stops counting
+            log.warning("could not mark question %s answered", job.question.message_id, exc_info=True)
 
     async def answer(self, job: Job) -> Answer:
         """Stream one answer into Discord; returns the final Answer."""

@@ -153,7 +153,8 @@ class RagcordBot(commands.Bot):
 
     async def on_ready(self) -> None:
         if self.user is not None:
-            log.info("connected as %s (%s) to %d server(s)", self.user, self.user.id, len(self.guilds))
+            shards = f" on shard(s) {getattr(self, 'shard_ids', None)} of {self.shard_count}" if self.shard_count else ""
+            log.info("connected as %s (%s) to %d server(s)%s", self.user, self.user.id, len(self.guilds), shards)
             log.info("invite: %s", invite_url(self.application_id or self.user.id))
 
     async def guild_settings(self, scope: str, fresh: bool = False) -> GuildSettings:
@@ -168,8 +169,17 @@ class RagcordBot(commands.Bot):
         self._guild_settings.pop(scope, None)
 
 
+class ShardedRagcordBot(RagcordBot, commands.AutoShardedBot):
+    """The same bot on `discord.shard_count` shards, of which this process runs `discord.shard_ids`
+    (all of them when unset): N processes split the shards and share one PostgreSQL."""
+
+
 def build_bot(settings: Settings, assistant: Assistant, **options: Any) -> RagcordBot:
-    return RagcordBot(settings, assistant, **options)
+    """A plain client (one gateway connection), or an AutoShardedBot when `shard_count` is set."""
+    d = settings.discord
+    if d.shard_count is None:
+        return RagcordBot(settings, assistant, **options)
+    return ShardedRagcordBot(settings, assistant, shard_count=d.shard_count, shard_ids=d.shard_ids, **options)
 
 
 def queue_depth(bot: commands.Bot) -> int:

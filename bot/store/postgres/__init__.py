@@ -10,6 +10,7 @@ from bot.store.backend import Backend
 from bot.store.postgres.answers import PgAnswers
 from bot.store.postgres.console_queries import PgConsoleQueries
 from bot.store.postgres.conversations import PgConversations
+from bot.store.postgres.coordination import PgCoordination
 from bot.store.postgres.curated import PgCurated
 from bot.store.postgres.database import PgDatabase
 from bot.store.postgres.migrations import MIGRATIONS
@@ -22,7 +23,7 @@ __all__ = ["MIGRATIONS", "PgDatabase", "backend", "open_backend"]
 
 def backend(db: PgDatabase) -> Backend:
     return Backend(db, PgConversations(db), PgAnswers(db), PgGuilds(db), PgFacts(db), PgTutoring(db),
-                   PgCurated(db), PgUnanswered(db), PgConsoleQueries(db))
+                   PgCurated(db), PgUnanswered(db), PgConsoleQueries(db), PgCoordination(db))
 
 
 async def open_backend(url: str) -> Backend:

@@ -185,4 +185,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX flags_answer ON flags(answer_id);
     CREATE INDEX unanswered_closed_scope ON unanswered_closed(scope);
     """,
+    # question claims and rate-limit hits shared by the bot processes (times: epoch seconds, the server's clock)
+    """
+    CREATE TABLE question_claims (
+        message_id TEXT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        "user" TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        claimed_at DOUBLE PRECISION NOT NULL,
+        finished_at DOUBLE PRECISION
+    );
+    CREATE INDEX question_claims_open ON question_claims(finished_at, claimed_at);
+    CREATE INDEX question_claims_user ON question_claims("user", finished_at);
+    CREATE TABLE rate_hits (
+        "user" TEXT NOT NULL,
+        at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX rate_hits_user ON rate_hits("user", at);
+    """,
 ]

@@ -55,6 +55,8 @@ async def _fill(store: Store, scope: str) -> dict[str, int]:
     [item] = await store.tutoring.add_items(scope, "mod", [QuizItemDraft(kind="short", question="Q", answer="A")])
     await store.tutoring.record_attempt(scope, "amy", item, "A", 1.0, "correct", 1, "2000-01-01")
     await store.unanswered.save_vectors("m", {ids.answer_id: b"\x00\x01"})
+    assert await store.coordination.claim(f"message-in-{scope}", scope, "amy", "test-process")
+    assert await store.coordination.rate_hit("amy", 100) == 0.0
     return {"answer": ids.answer_id, "flag": ids.flag_ids["frustrated"], "curated": curated.id, "item": item}
 
 

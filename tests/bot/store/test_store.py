@@ -187,6 +187,8 @@ async def test_forget_covers_every_table_with_a_user_column(tmp_path: Path) -> N
     await store.answers.add_feedback(ids.answer_id, me, 1)
     [item] = await store.tutoring.add_items(scope, None, [QuizItemDraft(kind="short", question="Q", answer="A")])
     await store.tutoring.record_attempt(scope, me, item, "A", 1.0, "correct", 2, "2030-01-01")
+    assert await store.coordination.claim("message-1", scope, me, "test-process")
+    assert await store.coordination.rate_hit(me, 100) == 0.0
     for t in tables:
         row = await store.db.fetchone(f"SELECT COUNT(*) FROM {t} WHERE user = ?", (me,))
         assert row is not None and row[0] > 0, t

@@ -20,7 +20,12 @@ def name_of(embedder: object) -> str:
 
 def record(index_dir: Path, embedder: object) -> None:
     # the model's short name, not its path: a venv rebuilt elsewhere holds the same model
-    atomic_write_bytes(index_dir / FILE, _label(name_of(embedder)).encode("utf-8"))
+    atomic_write_bytes(index_dir / FILE, label_of(embedder).encode("utf-8"))
+
+
+def label_of(embedder: object) -> str:
+    """What a record holds for `embedder`: its model's short name."""
+    return _label(name_of(embedder))
 
 
 def recorded(index_dir: Path) -> str | None:
@@ -44,7 +49,12 @@ def check(index_dir: Path, scope: str, embedder: object) -> None:
     path = index_dir / FILE
     if not path.is_file():
         return  # empty, or written before indexes recorded their embedder
-    built, wanted = path.read_text(encoding="utf-8").strip(), name_of(embedder)
+    check_name(scope, path.read_text(encoding="utf-8").strip(), embedder)
+
+
+def check_name(scope: str, built: str | None, embedder: object) -> None:
+    """Raise EmbedderMismatch when `built` (a recorded name; None or '': nothing recorded) is not `embedder`."""
+    wanted = name_of(embedder)
     if built and _label(built) != _label(wanted):
         raise EmbedderMismatch(
             f"the index of scope {scope} was built with embedder {_label(built)!r}, not the configured "

@@ -111,6 +111,14 @@ def embed_plans(plans: list[Plan], catalog: Catalog, dense: DenseIndex, embedder
         if cid in dense and stored.get(cid, 0) == len(units_of[sha]):
             vectors[sha] = dense.reconstruct(cid)
             unit_vectors[sha] = dense.sentences.vectors(cid)
+    return fill_plans(plans, vectors, unit_vectors, embedder, notify)
+
+
+def fill_plans(plans: list[Plan], vectors: dict[str, np.ndarray], unit_vectors: dict[str, np.ndarray],
+               embedder: Embedder, notify: Progress) -> int:
+    """Embed each passage (and its sentence units) not in `vectors` (by passage sha256) once, then
+    fill every plan's vectors; returns how many passages were embedded."""
+    units_of = {sha: units for p in plans for sha, units in zip(p.passage_shas, p.units)}
     todo: dict[str, str] = {}
     for plan in plans:
         for sha, passage in zip(plan.passage_shas, plan.passages):

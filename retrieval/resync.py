@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .errors import IngestError
-from .knowledge_base import KnowledgeBase
+from .knowledge_bases import AnyKnowledgeBase, open_sync_store
 from .loaders import is_url, parse_fetched
 from .sitemap import looks_like_sitemap, parse_sitemap, sitemap_pages
-from .sync_state import SyncPage, SyncSource, SyncStore, parse_interval
+from .sync_state import SyncPage, SyncSource, parse_interval
 from .types import IngestReport, LoadedDocument
 from .urlsafety import Fetched, HTTPStatusError, fetch
 
@@ -68,10 +68,10 @@ def backoff(error_count: int, base: float = BACKOFF_BASE_S, cap: float = BACKOFF
 class Resyncer:
     """Re-syncs the registered sources of one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, *, clock: Clock = time.time, fetcher: Fetcher | None = None,
+    def __init__(self, kb: AnyKnowledgeBase, *, clock: Clock = time.time, fetcher: Fetcher | None = None,
                  backoff_base_s: float = BACKOFF_BASE_S, backoff_cap_s: float = BACKOFF_CAP_S) -> None:
         self.kb = kb
-        self.store = SyncStore(kb.db_path, kb.scope)
+        self.store = open_sync_store(kb)
         self.clock = clock
         self.fetch = fetcher or self._fetch
         self.backoff_base_s, self.backoff_cap_s = backoff_base_s, backoff_cap_s

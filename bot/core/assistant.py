@@ -105,7 +105,7 @@ class Assistant:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path, settings.database_url)
         pool = EmbedderPool(settings.embedder.model, device=settings.embedder.device)  # unset: per scope
-        kbs = KnowledgeBases(settings.data_dir, pool, settings.retrieval)
+        kbs = KnowledgeBases(settings.data_dir, pool, settings.retrieval, database_url=settings.database_url)
         factory = (lambda: generator) if generator is not None else (lambda: make_generator(settings))
         assistant = cls(settings, store, kbs, kbs.embedder, factory)
         if generator is not None:

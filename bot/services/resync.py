@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 from bot.core.assistant import Assistant
 from retrieval.errors import one_line
-from retrieval.layout import DB_FILENAME
 from retrieval.resync import Clock, Fetcher, Resyncer, ResyncReport, parse_interval
-from retrieval.sync_state import SyncPage, SyncSource, SyncStore, sync_scopes
+from retrieval.sync_state import SyncPage, SyncSource
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +68,7 @@ class ResyncService:
 
     async def resync(self, scope: str | None = None, *, due_only: bool = False) -> dict[str, ResyncReport]:
         """Re-sync one scope's sources (or every scope's); a report per scope."""
-        scopes = [scope] if scope else await asyncio.to_thread(sync_scopes, self._db_path())
+        scopes = [scope] if scope else await asyncio.to_thread(self.assistant.kbs.sync_scopes)
         out: dict[str, ResyncReport] = {}
         for name in scopes:
             report = await asyncio.to_thread(lambda n=name: self._resyncer(n).run(due_only=due_only))
@@ -78,22 +77,19 @@ class ResyncService:
         return out
 
     async def sources(self, scope: str) -> list[SyncSource]:
-        return await asyncio.to_thread(lambda: SyncStore(self._db_path(), scope).sources())
+        return await asyncio.to_thread(lambda: self.assistant.kbs.sync_store(scope).sources())
 
     async def states(self, scope: str) -> dict[str, SyncInfo]:
         """Per document source (URL): its last sync and last error."""
         def read() -> dict[str, SyncInfo]:
-            store = SyncStore(self._db_path(), scope)
+            store = self.assistant.kbs.sync_store(scope)
             return {p.url: _info(p) for p in store.pages()}
 
         return await asyncio.to_thread(read)
 
     async def forget(self, scope: str, url: str) -> None:
         """Stop re-syncing a source (its pages stay in the index until removed)."""
-        await asyncio.to_thread(lambda: SyncStore(self._db_path(), scope).remove_source(url))
-
-    def _db_path(self):  # noqa: ANN202 - a Path, as the knowledge bases keep it
-        return self.assistant.kbs.data_dir / DB_FILENAME
+        await asyncio.to_thread(lambda: self.assistant.kbs.sync_store(scope).remove_source(url))
 
 
 def _info(page: SyncPage) -> SyncInfo:

@@ -1,6 +1,9 @@
 """Shared fixtures: the real MiniLM embedder (loaded once) and builders for real files."""
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,3 +69,21 @@ def write_docx(path: Path, blocks: list[tuple[str, str]], table: list[list[str]]
                 grid.cell(r, c).text = value
     document.save(str(path))
     return path
+
+
+_pg_databases = itertools.count(1)
+
+
+@pytest.fixture()
+def pg_url(postgres_dsn: str) -> Iterator[str]:
+    """An empty PostgreSQL database (pgvector available) for one test, dropped afterwards."""
+    import psycopg
+
+    name = f"ragcord_kb_{os.getpid()}_{next(_pg_databases)}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield postgres_dsn.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

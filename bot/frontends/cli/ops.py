@@ -116,10 +116,9 @@ def reindex_cmd(
         "--embedder", help="minilm | multilingual (default: the one the scope uses)")] = None,
 ) -> None:
     """Re-embed a knowledge base from its stored chunks, optionally with another embedder."""
-    from retrieval.catalog import list_scopes
     from retrieval.embedder_record import name_of
     from retrieval.embedders import EmbedderPool, kind_of
-    from retrieval.knowledge_base import DB_FILENAME, KnowledgeBase
+    from retrieval.knowledge_bases import KnowledgeBases
 
     settings: Settings = ctx.obj
     pool = EmbedderPool(settings.embedder.model, device=settings.embedder.device)
@@ -128,9 +127,10 @@ def reindex_cmd(
         raise _fail(f"unknown embedder {embedder!r}: minilm or multilingual")
     if kind and pool.forced and kind_of(pool.model) != kind:
         raise _fail(f"[embedder] model = {pool.model!r} is set for every scope: unset it to choose per scope")
-    if scope not in list_scopes(settings.data_dir / DB_FILENAME):
+    kbs = KnowledgeBases(settings.data_dir, pool, settings.retrieval, database_url=settings.database_url)
+    if scope not in kbs.scopes():
         raise _fail(f"no knowledge base {scope!r}")
-    kb = KnowledgeBase(settings.data_dir, scope, pool, settings.retrieval)
+    kb = kbs.get(scope)
     target = pool.get(kind) if kind else kb.embedder
     chunks = kb.reindex(target)
     out.print(f"re-embedded {chunks} chunks of {scope} with {kind_of(name_of(target)) or name_of(target)}",

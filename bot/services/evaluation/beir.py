@@ -28,7 +28,7 @@ from bot.services.evaluation.metrics import (
 )
 from bot.services.evaluation.report import EvalReport
 from model.textutil import strip_citations
-from retrieval.knowledge_base import KnowledgeBase
+from retrieval.knowledge_bases import AnyKnowledgeBase, open_knowledge_base
 
 METHODS = ("bm25", "dense", "hybrid", "hybrid+rerank")
 Progress = Callable[[str, int, int], None]
@@ -44,7 +44,7 @@ def eval_settings(settings: Settings, data: EvalSet) -> Settings:
     return settings.updated(**{"data_dir": folder, "limits.max_documents": 0})
 
 
-def _ingest_corpus(kb: KnowledgeBase, data: EvalSet, progress: Progress | None) -> None:
+def _ingest_corpus(kb: AnyKnowledgeBase, data: EvalSet, progress: Progress | None) -> None:
     have = {d.source for d in kb.list_documents()}
     todo = [(title or doc_id, text, doc_id) for doc_id, (title, text) in data.corpus.items() if doc_id not in have]
     step = 500  # documents per index generation: progress, and a partial index survives an interrupt
@@ -57,7 +57,7 @@ def _ingest_corpus(kb: KnowledgeBase, data: EvalSet, progress: Progress | None) 
             progress("indexing corpus", min(start + step, len(todo)), len(todo))
 
 
-def _rank_documents(kb: KnowledgeBase, query: str, depth: int = 10) -> list[str]:
+def _rank_documents(kb: AnyKnowledgeBase, query: str, depth: int = 10) -> list[str]:
     hits = kb.search(query, k=depth * 3)
     return doc_ranking([h.source for h in hits])[:depth]
 
@@ -85,14 +85,15 @@ def _retrieval(
     assistant: Assistant, settings: Settings, data: EvalSet, progress: Progress | None,
 ) -> dict[str, dict[str, float]]:
     base = settings.retrieval
-    methods: dict[str, KnowledgeBase] = {}
+    methods: dict[str, AnyKnowledgeBase] = {}
     for method in METHODS:
         if method == "hybrid+rerank" and not base.reranker_path:
             continue  # not measured without a configured reranker
         config = replace(base, fusion=FUSION_OF[method]) if method in FUSION_OF else base
         if method == "hybrid":
             config = replace(config, reranker_path=None)
-        methods[method] = KnowledgeBase(settings.data_dir, SCOPE, assistant.embedder, config)
+        methods[method] = open_knowledge_base(settings.data_dir, SCOPE, assistant.embedder, config,
+                                              database_url=settings.database_url)
     judged = [q for q in data.queries if data.qrels.get(q["id"])]
     rows: dict[str, list[dict[str, float]]] = {m: [] for m in methods}
     for i, q in enumerate(judged, 1):

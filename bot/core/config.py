@@ -28,7 +28,7 @@ from bot.core.config_keys import (
 from retrieval.config import Limits, RetrievalConfig
 from retrieval.sync_state import parse_interval
 
-Backend = Literal["local", "openai", "extractive", "llamacpp"]
+Backend = Literal["local", "ct2", "auto", "openai", "extractive", "llamacpp"]
 __all__ = ["LEGACY_KEYS", "ConfigError", "Settings", "load_settings"]
 
 
@@ -42,7 +42,8 @@ class Embedding(BaseModel):
 class Generation(BaseModel):
     # extractive: on CPU the embedded 135M model's own answers were never both right and cited on
     # the real-documents dev set (README, "Trust"); `local` stays one setting away
-    backend: Backend = Field("extractive", description="extractive | local | openai | llamacpp")
+    backend: Backend = Field(
+        "extractive", description="extractive | local | ct2 | auto (ct2 when installed, else local) | openai | llamacpp")
     local_model: str | None = Field(None, description="HF model dir or .gguf (default SmolLM2)")
     local_device: Literal["auto", "cpu", "cuda"] = "auto"
     openai_base_url: str = "http://127.0.0.1:8000/v1"

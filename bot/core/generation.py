@@ -31,7 +31,7 @@ def make_generator(settings: Settings) -> Generator:
         return build_generator(
             "openai", base_url=gen.openai_base_url, model=gen.openai_model, api_key=key, timeout=gen.timeout_s,
         )
-    if gen.backend in ("local", "llamacpp"):
+    if gen.backend in ("local", "ct2", "auto", "llamacpp"):
         return build_generator(
             gen.backend, model=gen.local_model, device=gen.local_device,
             cache_dir=Path(settings.data_dir) / "models",

@@ -20,7 +20,7 @@ PREFIX = "ragcord"
 STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 180.0)
 INGEST_RESULTS = ("added", "updated", "unchanged", "failed")
 RESYNC_RESULTS = ("changed", "unchanged", "failed")
-BACKENDS = ("extractive", "local", "openai", "llamacpp", "curated", "none")
+BACKENDS = ("extractive", "local", "ct2", "openai", "llamacpp", "curated", "none")
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,11 @@ async def run_demo(settings: Settings, path: Path | None, console: Console) -> b
         console.print(ingest_summary(report))
         for e in report.errors:
             console.print(f"[red]✗[/] {e['source']}: {e['error']}")
-        if settings.generation.backend in ("local", "llamacpp"):
+        if settings.generation.backend in ("local", "ct2", "auto", "llamacpp"):
             console.print("Loading the generator (the first run converts the model once, ~30 s) …")
-        await assistant.generator()
+        generator = await assistant.generator()
+        if generator.name != settings.generation.backend:  # "auto" resolved, or a fallback
+            console.print(f"Generator in use: {generator.name}")
         for question in sample_questions(folder):
             console.print(Rule(style="dim"))
             console.print(f"[bold green]Q:[/] {question}")

@@ -47,18 +47,27 @@ def _connect(path: Path) -> sqlite3.Connection:
 class DoctorReport:
     database: list[str] = field(default_factory=list)  # problems with the DB file itself
     scopes: list[ScopeCheck] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # what was found fine (PostgreSQL: server, schema, pgvector)
 
     @property
     def ok(self) -> bool:
         return not self.database and all(s.ok for s in self.scopes)
 
     def as_dict(self) -> dict[str, object]:
-        return {"ok": self.ok, "database": self.database,
+        return {"ok": self.ok, "database": self.database, "checked": self.checked,
                 "scopes": [{**asdict(s), "ok": s.ok} for s in self.scopes]}
 
 
-def doctor(data_dir: Path, scope: str | None = None) -> DoctorReport:
-    """Check the DB (integrity, WAL) and that every scope's index generation matches its chunks."""
+def doctor(data_dir: Path, scope: str | None = None, *, database_url: str | None = None) -> DoctorReport:
+    """Check the DB (integrity, WAL) and that every scope's index generation matches its chunks.
+
+    With a postgresql:// `database_url`: connectivity, applied migrations, pgvector, per-scope counts.
+    """
+    if database_url:
+        from bot.services.ops_pg import doctor_pg
+
+        checked, problems, checks = doctor_pg(database_url, scope)
+        return DoctorReport(problems, checks, checked)
     data_dir = Path(data_dir)
     db = data_dir / DB_FILENAME
     report = DoctorReport()
@@ -86,12 +95,21 @@ class BackupReport:
     bytes: int
 
 
-def backup(data_dir: Path, dest: Path) -> BackupReport:
+def backup(data_dir: Path, dest: Path, *, database_url: str | None = None) -> BackupReport:
     """Copy the DB with SQLite's online backup API and each scope's current index generation.
 
     Every scope's writer lock is held meanwhile, so no ingest can publish (and delete) a
-    generation between the DB snapshot and the copy of the files it names.
+    generation between the DB snapshot and the copy of the files it names. With a postgresql://
+    `database_url`, one `pg_dump` of that database instead (everything lives there).
     """
+    if database_url:
+        from bot.services.ops_pg import PgOpsError, backup_pg
+
+        try:
+            files, size = backup_pg(database_url, Path(dest))
+        except PgOpsError as exc:
+            raise OpsError(str(exc)) from None
+        return BackupReport(str(dest), {}, files, size)
     data_dir, dest = Path(data_dir), Path(dest)
     db = data_dir / DB_FILENAME
     if not db.is_file():
@@ -136,6 +154,8 @@ def restore(src: Path, data_dir: Path, *, force: bool = False) -> DoctorReport:
     """Put a backup in place (stop the bot first). Refuses a non-empty data dir unless `force`."""
     src, data_dir = Path(src), Path(data_dir)
     src_db = src / DB_FILENAME
+    if (src / "ragcord.pgdump").is_file():
+        raise OpsError(f"{src} is a PostgreSQL dump: restore it with pg_restore --dbname=URL {src / 'ragcord.pgdump'}")
     if not src_db.is_file():
         raise OpsError(f"not a ragcord backup: no {DB_FILENAME} in {src}")
     with closing(sqlite3.connect(f"file:{src_db}?mode=ro", uri=True)) as conn:

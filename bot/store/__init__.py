@@ -22,6 +22,7 @@ from bot.store.interfaces import (
     Facts,
     ForgetsUsers,
     Guilds,
+    IngestJobs,
     Tutoring,
     UnansweredQuestions,
 )
@@ -56,7 +57,7 @@ from bot.store.rows import (
 __all__ = [
     "COMPONENT", "MIGRATIONS", "AnswerData", "AnswerRow", "Answers", "Backend", "Compactor", "Conversations", "Coordination",
     "Database", "DueReviewRow", "Exchange", "FactChange", "Facts", "ForgetsUsers", "FlagDraft", "FlagRow",
-    "GuildSettings", "Guilds", "LogRow", "MessageRow", "Outcome", "OutcomeIds", "QuestionContext", "QuizItemDraft",
+    "GuildSettings", "Guilds", "IngestJobs", "LogRow", "MessageRow", "Outcome", "OutcomeIds", "QuestionContext", "QuizItemDraft",
     "QuizItemRow", "Store", "SummaryRow", "TopicProgressRow", "Tutoring", "TurnRow", "now_iso",
     "CuratedAnswers", "CuratedDraft", "CuratedError", "CuratedRow", "CuratedVersionRow", "DocRef",
     "UnansweredQuestions", "UnansweredRow",
@@ -86,6 +87,7 @@ class Store:
         self.console_queries = b.console  # the console's read-only queries (bot/store/console_queries.py)
         self._coordination = b.coordination
         self.coordination: Coordination = self._coordination  # claims and rate limits shared by processes
+        self.jobs: IngestJobs = b.jobs  # ingest jobs any process can run
         # `forget` walks every repository; this order keeps the counts the old single list gave
         # (the unanswered bookkeeping before the answers it points at)
         self._forgetters: tuple[ForgetsUsers[Any], ...] = (

@@ -13,6 +13,7 @@ from bot.store.curated import SqliteCurated
 from bot.store.database import Database
 from bot.store.facts import SqliteFacts
 from bot.store.guilds import SqliteGuilds
+from bot.store.jobs import SqliteJobs
 from bot.store.tutoring import SqliteTutoring
 from bot.store.unanswered import SqliteUnanswered
 
@@ -32,9 +33,10 @@ class Backend:
     unanswered: Any
     console: ConsoleQueries  # the moderator console's read-only queries
     coordination: Any  # question claims and shared rate limits (bot/store/coordination.py)
+    jobs: Any  # ingest jobs any process can run (bot/store/jobs.py)
 
     @classmethod
     def sqlite(cls, db: Database) -> Backend:
         return cls(db, SqliteConversations(db), SqliteAnswers(db), SqliteGuilds(db), SqliteFacts(db),
                    SqliteTutoring(db), SqliteCurated(db), SqliteUnanswered(db), ConsoleQueries(db),
-                   SqliteCoordination(db))
+                   SqliteCoordination(db), SqliteJobs(db))

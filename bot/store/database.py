@@ -219,6 +219,29 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX rate_hits_user ON rate_hits(user, at);
     """,
+    # ingest jobs any process can run: claimed under BEGIN IMMEDIATE (SKIP LOCKED on PostgreSQL), a lease that
+    # frees a stuck job, retries with capped exponential backoff; times are epoch seconds
+    """
+    CREATE TABLE ingest_jobs (
+        id INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('file', 'url', 'sitemap', 'upload')),
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed')),
+        done INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER NOT NULL DEFAULT 3,
+        next_attempt_at REAL NOT NULL,
+        lease_until REAL,
+        owner TEXT,
+        error TEXT,
+        created_by TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        finished_at REAL
+    );
+    CREATE INDEX ingest_jobs_due ON ingest_jobs(status, next_attempt_at);
+    """,
 ]
 
 

@@ -50,7 +50,7 @@ def main_options(
     ctx: typer.Context,
     data_dir: Annotated[Path | None, typer.Option(help="where the database and indexes live [env RAGCORD_DATA_DIR]")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML config file [env RAGCORD_CONFIG]")] = None,
-    generator: Annotated[str | None, typer.Option(help="local | openai | extractive | llamacpp")] = None,
+    generator: Annotated[str | None, typer.Option(help="extractive | local | ct2 | auto | openai | llamacpp")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log details to stderr")] = False,
 ) -> None:
     level = logging.INFO if verbose else logging.WARNING
@@ -131,10 +131,16 @@ def ingest(
     as_json: JsonOpt = False,
     resync: sync.ResyncOpt = None,
     sitemap: sync.SitemapOpt = False,
+    queue: Annotated[bool, typer.Option("--queue", help="only queue an ingest job for a worker (`ragcord run`, "
+                                                        "the console); print its id")] = False,
 ) -> None:
     """Add or update documents; unchanged ones cost nothing. URLs and sitemaps can be re-synced (`resync`)."""
     settings: Settings = ctx.obj
     every_s = sync.interval_or_exit(resync)
+    if queue:
+        job = run(lambda: sync.enqueue_sources(settings, scope, sources, every_s=every_s, sitemap=sitemap))
+        print(json.dumps({"job": job.id}) if as_json else f"Queued ingest job {job.id} [scope {scope}]")
+        return
 
     async def go(assistant: Any) -> Any:
         with progress_bar("ingesting", hidden=as_json) as progress:
@@ -342,7 +348,15 @@ def eval_command(
 
 
 from bot.frontends.cli.answers import answers_app, unanswered_app  # noqa: E402
-from bot.frontends.cli.ops import backup_cmd, doctor_cmd, prune_cmd, reindex_cmd, restore_cmd  # noqa: E402
+from bot.frontends.cli.jobs import jobs_cmd  # noqa: E402
+from bot.frontends.cli.ops import (  # noqa: E402
+    backup_cmd,
+    doctor_cmd,
+    migrate_cmd,
+    prune_cmd,
+    reindex_cmd,
+    restore_cmd,
+)
 
 app.add_typer(answers_app, name="answers")
 app.add_typer(unanswered_app, name="unanswered")
@@ -350,8 +364,10 @@ app.add_typer(unanswered_app, name="unanswered")
 app.command("doctor")(doctor_cmd)
 app.command("backup")(backup_cmd)
 app.command("restore")(restore_cmd)
+app.command("migrate")(migrate_cmd)
 app.command("prune")(prune_cmd)
 app.command("reindex")(reindex_cmd)
+app.command("jobs")(jobs_cmd)
 
 
 def main() -> None:

@@ -30,22 +30,28 @@ def doctor_cmd(
 ) -> None:
     """Check that the database and the indexes agree; exit code 1 when they do not."""
     settings: Settings = ctx.obj
-    report = doctor(settings.data_dir, scope)
+    url = settings.database_url
+    report = doctor(settings.data_dir, scope, database_url=url)
     repaired: dict[str, int] = {}
     if repair and not report.ok:
         broken = [s.scope for s in report.scopes if not s.ok]
         if broken:
-            from retrieval.embedders import EmbedderPool
+            from bot.core.embedding import embedder_pool
             from retrieval.knowledge_base import KnowledgeBase
+            from retrieval.knowledge_bases import KnowledgeBases
 
-            embedder = EmbedderPool(settings.embedder.model, device=settings.embedder.device)  # each scope's own
+            embedder = embedder_pool(settings)  # each scope's own
             config = settings.retrieval
+            kbs = KnowledgeBases(settings.data_dir, embedder, config, database_url=url) if url else None
             for name in broken:
-                repaired[name] = KnowledgeBase(settings.data_dir, name, embedder, config).reindex()
-            report = doctor(settings.data_dir, scope)
+                kb = kbs.get(name) if kbs else KnowledgeBase(settings.data_dir, name, embedder, config)
+                repaired[name] = kb.reindex()
+            report = doctor(settings.data_dir, scope, database_url=url)
     if as_json:
         print(json.dumps({**report.as_dict(), "repaired": repaired}))
     else:
+        for fact in report.checked:
+            out.print(f"✓ database: {fact}", markup=False)
         for problem in report.database:
             out.print(f"✗ database: {problem}", markup=False)
         for s in report.scopes:
@@ -69,11 +75,45 @@ def backup_cmd(
     """Back up the database (online, consistent) and the current index generation of every scope."""
     settings: Settings = ctx.obj
     try:
-        done = backup(settings.data_dir, dest)
+        done = backup(settings.data_dir, dest, database_url=settings.database_url)
     except (OpsError, OSError) as exc:
         raise _fail(str(exc).splitlines()[0]) from None
+    if settings.database_url:
+        out.print(f"Dumped the PostgreSQL database with pg_dump: {done.files} files ({done.bytes:,} bytes) in {dest}",
+                  markup=False)
+        return
     out.print(f"Backed up {len(done.scopes)} knowledge base(s), {done.files} files ({done.bytes:,} bytes) to {dest}",
               markup=False)
+
+
+def migrate_cmd(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", help="postgresql://user@host:port/database")],
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="the data dir to copy (default: the configured one)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace what the PostgreSQL database already holds")] = False,
+) -> None:
+    """Copy a SQLite + FAISS data dir into PostgreSQL (stop the bot first), then verify the copy."""
+    import asyncio
+
+    from bot.services.migrate import MigrateError, migrate
+
+    settings: Settings = ctx.obj
+    if not to.startswith(("postgresql://", "postgres://")):
+        raise _fail("--to must be a postgresql:// URL")
+    source = data_dir or settings.data_dir
+    try:
+        report = asyncio.run(migrate(source, to, force=force))
+    except MigrateError as exc:
+        raise _fail(str(exc).splitlines()[0]) from None
+    kb = report.kb
+    detail = ", ".join(f"{t} {n}" for t, n in report.tables.items() if n) or "no rows"
+    out.print(f"Copied {len(report.tables)} tables, {report.rows} rows into {report.target} ({detail})",
+              markup=False)
+    out.print(f"Copied {kb.scopes} knowledge base(s): {kb.documents} documents, {kb.chunks} chunks, {kb.vectors}"
+              f" vectors, {kb.sentence_vectors} sentence vectors", markup=False)
+    out.print(f"Verified: row counts equal in every table, {report.sampled} sampled answers equal field by field",
+              markup=False)
+    out.print('Next: set database_url = "postgresql://…" (or RAGCORD_DATABASE_URL) and start the bot', markup=False)
 
 
 def restore_cmd(
@@ -116,12 +156,13 @@ def reindex_cmd(
         "--embedder", help="minilm | multilingual (default: the one the scope uses)")] = None,
 ) -> None:
     """Re-embed a knowledge base from its stored chunks, optionally with another embedder."""
+    from bot.core.embedding import embedder_pool
     from retrieval.embedder_record import name_of
-    from retrieval.embedders import EmbedderPool, kind_of
+    from retrieval.embedders import kind_of
     from retrieval.knowledge_bases import KnowledgeBases
 
     settings: Settings = ctx.obj
-    pool = EmbedderPool(settings.embedder.model, device=settings.embedder.device)
+    pool = embedder_pool(settings)
     kind = kind_of(embedder) if embedder else None
     if embedder and kind is None:
         raise _fail(f"unknown embedder {embedder!r}: minilm or multilingual")

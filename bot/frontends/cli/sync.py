@@ -7,13 +7,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bot.core.config import Settings
+from bot.services.ingest_jobs import IngestWorker, job_kind
 from bot.services.resync import ResyncService, SyncInfo, describe
+from bot.store import Store
+from bot.store.job_rows import JobPayload, JobRow
 from retrieval.loaders import is_url
 from retrieval.resync import ResyncReport, parse_interval
 from retrieval.types import DocumentInfo, IngestReport
@@ -39,23 +44,30 @@ def interval_or_exit(text: str | None) -> int | None:
 
 async def ingest_sources(assistant: Any, scope: str, sources: Sequence[str], *, every_s: int | None,
                          sitemap: bool, progress: Callable[[str, int, int], None]) -> IngestReport:
-    """Files and folders through the ordinary ingest; http(s) URLs registered for re-sync and synced now."""
-    urls = [s for s in sources if is_url(s)]
-    files = [s for s in sources if not is_url(s)]
-    report = IngestReport()
-    if files:
-        report = await assistant.ingest(scope, files, added_by="cli", progress=progress)
-    if urls:
-        synced = await ResyncService(assistant).add_and_sync(scope, urls, every_s=every_s,
-                                                             sitemap=True if sitemap else None)
-        report = merge(report, synced.as_ingest())
-    return report
+    """`ragcord ingest`: the request becomes an ingest job, run here and now (bot/services/ingest_jobs.py)."""
+    payload = JobPayload(sources=list(sources), every_s=every_s, sitemap=sitemap)
+    job = await assistant.store.jobs.enqueue(scope, job_kind(sources, sitemap), payload, "cli", max_attempts=1)
+    result = await IngestWorker(assistant).run_one(job.id, progress)
+    if result is None:  # a running bot's worker claimed it first
+        return IngestReport(notes=[f"job {job.id} is being run by another process (see `ragcord jobs`)"])
+    if result.report is None:
+        return IngestReport(errors=[{"source": f"job {job.id}", "error": result.error or "failed"}])
+    return result.report
 
 
-def merge(a: IngestReport, b: IngestReport) -> IngestReport:
-    return IngestReport(added=a.added + b.added, updated=a.updated + b.updated, unchanged=a.unchanged + b.unchanged,
-                        chunks_embedded=a.chunks_embedded + b.chunks_embedded, errors=[*a.errors, *b.errors],
-                        suspicious=[*a.suspicious, *b.suspicious], notes=[*a.notes, *b.notes])
+async def enqueue_sources(settings: Settings, scope: str, sources: Sequence[str], *, every_s: int | None,
+                          sitemap: bool) -> JobRow:
+    """`ragcord ingest --queue`: the job only (no models loaded), for a worker (`ragcord run`, the console)."""
+    payload = JobPayload(sources=[_absolute(s) for s in sources], every_s=every_s, sitemap=sitemap)
+    store = await Store.open(settings.db_path, settings.database_url)
+    try:
+        return await store.jobs.enqueue(scope, job_kind(sources, sitemap), payload, "cli")
+    finally:
+        await store.close()
+
+
+def _absolute(source: str) -> str:
+    return source if is_url(source) else str(Path(source).resolve())
 
 
 async def documents_with_sync(assistant: Any, scope: str) -> tuple[list[DocumentInfo], dict[str, SyncInfo]]:

@@ -17,6 +17,7 @@ async def serve(settings: Settings, host: str | None = None, port: int | None = 
     from bot.frontends.console.auth import admin_token
     from bot.frontends.console.context import console_of_app
     from bot.frontends.console.review import warm_topics
+    from bot.services.ingest_jobs import IngestWorker
 
     cfg = settings.console
     token, fresh = admin_token(settings.data_dir, cfg.token.get_secret_value() if cfg.token else None)
@@ -30,10 +31,13 @@ async def serve(settings: Settings, host: str | None = None, port: int | None = 
         server = uvicorn.Server(uvicorn.Config(app, host=host or cfg.host, port=port or cfg.port, log_level="warning"))
         warming = asyncio.create_task(warm_topics(console_of_app(app)))  # stored vectors, grouped topics
         warming.add_done_callback(_report)
+        ingesting = IngestWorker(assistant)
+        ingesting.start()  # queued ingest jobs, from any process
         try:
             await server.serve()
         finally:
             warming.cancel()
+            await ingesting.stop()
     finally:
         await assistant.aclose()
 

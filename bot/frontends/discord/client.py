@@ -23,6 +23,7 @@ from bot.frontends.discord.common import NotAllowed, log, one_line, reply
 from bot.frontends.discord.host import LRU, SlashAsker
 from bot.services.escalation import Escalation
 from bot.services.feedback import Feedback
+from bot.services.ingest_jobs import IngestWorker
 from bot.services.metrics import Metrics
 from bot.services.metrics_server import MetricsServer, database_check
 from bot.services.resync import ResyncService, ResyncTask
@@ -222,9 +223,12 @@ async def run_bot(settings: Settings) -> None:
             served = await serve_metrics(settings, assistant, bot)
             resyncing = ResyncTask(ResyncService(assistant), settings.ops.resync_check_s)
             resyncing.start()  # due URL / sitemap re-syncs, in a worker thread
+            ingesting = IngestWorker(assistant)
+            ingesting.start()  # queued ingest jobs (`ragcord ingest --queue`, other processes' requests)
             try:
                 await bot.start(token)
             finally:
+                await ingesting.stop()
                 await resyncing.stop()
                 if served is not None:
                     await served.stop()

@@ -13,6 +13,7 @@ from bot.store.postgres.conversations import PgConversations
 from bot.store.postgres.coordination import PgCoordination
 from bot.store.postgres.curated import PgCurated
 from bot.store.postgres.database import PgDatabase
+from bot.store.postgres.jobs import PgJobs
 from bot.store.postgres.migrations import MIGRATIONS
 from bot.store.postgres.profile import PgFacts, PgGuilds
 from bot.store.postgres.tutoring import PgTutoring
@@ -23,7 +24,8 @@ __all__ = ["MIGRATIONS", "PgDatabase", "backend", "open_backend"]
 
 def backend(db: PgDatabase) -> Backend:
     return Backend(db, PgConversations(db), PgAnswers(db), PgGuilds(db), PgFacts(db), PgTutoring(db),
-                   PgCurated(db), PgUnanswered(db), PgConsoleQueries(db), PgCoordination(db))
+                   PgCurated(db), PgUnanswered(db), PgConsoleQueries(db), PgCoordination(db),
+                   PgJobs(db))
 
 
 async def open_backend(url: str) -> Backend:

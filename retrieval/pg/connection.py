@@ -49,7 +49,8 @@ class _VectorTextLoader(Loader):
         return np.array(text.split(",") if text else [], dtype=np.float32)
 
 
-def _adapt(conn: psycopg.Connection) -> None:
+def register_vector(conn: psycopg.Connection) -> None:
+    """Teach `conn` the pgvector type: numpy arrays (as `Vector`) in, float32 arrays out."""
     info = TypeInfo.fetch(conn, "vector")
     if info is None:
         raise RuntimeError("the pgvector extension is not installed in this database")
@@ -78,7 +79,7 @@ class Connections:
                 migrate(conn)
                 with self._lock:
                     self._migrated = True
-            _adapt(conn)
+            register_vector(conn)
         except BaseException:
             conn.close()
             raise

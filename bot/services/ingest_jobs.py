@@ -65,6 +65,21 @@ def merge(a: IngestReport, b: IngestReport) -> IngestReport:
                         suspicious=[*a.suspicious, *b.suspicious], notes=[*a.notes, *b.notes])
 
 
+async def ingest_now(assistant: Assistant, scope: str, sources: Sequence[str], added_by: str, *,
+                     progress: Progress | None = None, every_s: int | None = None,
+                     sitemap: bool = False) -> IngestReport:
+    """A front end's request (`ragcord ingest`, `/ingest`, a console upload) as a job run here and now:
+    one try, recorded in `ragcord jobs`; URLs are registered for re-sync like the CLI's."""
+    payload = JobPayload(sources=list(sources), every_s=every_s, sitemap=sitemap)
+    job = await assistant.store.jobs.enqueue(scope, job_kind(sources, sitemap), payload, added_by, max_attempts=1)
+    result = await IngestWorker(assistant).run_one(job.id, progress)
+    if result is None:  # a running worker claimed it first
+        return IngestReport(notes=[f"job {job.id} is being run by another process (see `ragcord jobs`)"])
+    if result.report is None:
+        return IngestReport(errors=[{"source": f"job {job.id}", "error": result.error or "failed"}])
+    return result.report
+
+
 class IngestWorker:
     def __init__(self, assistant: Assistant, owner: str | None = None, lease_s: float = 120.0,
                  poll_s: float = 5.0) -> None:

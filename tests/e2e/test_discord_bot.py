@@ -75,6 +75,8 @@ async def test_admin_ingests_pdf_and_member_gets_streamed_cited_answer(world: Wo
     ingest_calls = s.calls_for(lambda c: c.token == kb["token"])
     assert ingest_calls[0].kind == "callback" and ingest_calls[0].payload["type"] == 5
     assert ingest_calls[0].ephemeral
+    jobs = await world.bot.assistant.store.jobs.recent(scope=f"guild:{world.guild_a.id}")
+    assert ("file", "done", str(world.admin.id)) in [(j.kind, j.status, j.created_by) for j in jobs]  # ran as a job
 
     member = world.member()
     msg, final = await ask_mention(world, member, "How many days do I have to request a refund?")

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.core.config import Settings
-from bot.services.ingest_jobs import IngestWorker, job_kind
+from bot.services.ingest_jobs import ingest_now, job_kind
 from bot.services.resync import ResyncService, SyncInfo, describe
 from bot.store import Store
 from bot.store.job_rows import JobPayload, JobRow
@@ -45,14 +45,7 @@ def interval_or_exit(text: str | None) -> int | None:
 async def ingest_sources(assistant: Any, scope: str, sources: Sequence[str], *, every_s: int | None,
                          sitemap: bool, progress: Callable[[str, int, int], None]) -> IngestReport:
     """`ragcord ingest`: the request becomes an ingest job, run here and now (bot/services/ingest_jobs.py)."""
-    payload = JobPayload(sources=list(sources), every_s=every_s, sitemap=sitemap)
-    job = await assistant.store.jobs.enqueue(scope, job_kind(sources, sitemap), payload, "cli", max_attempts=1)
-    result = await IngestWorker(assistant).run_one(job.id, progress)
-    if result is None:  # a running bot's worker claimed it first
-        return IngestReport(notes=[f"job {job.id} is being run by another process (see `ragcord jobs`)"])
-    if result.report is None:
-        return IngestReport(errors=[{"source": f"job {job.id}", "error": result.error or "failed"}])
-    return result.report
+    return await ingest_now(assistant, scope, sources, "cli", progress=progress, every_s=every_s, sitemap=sitemap)
 
 
 async def enqueue_sources(settings: Settings, scope: str, sources: Sequence[str], *, every_s: int | None,

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from bot.frontends.console.context import Console, console_of
+from bot.services.ingest_jobs import ingest_now
 from bot.services.resync import ResyncService, describe
 
 router = APIRouter()
@@ -72,7 +73,7 @@ async def upload(request: Request) -> Response:
         sources.append(url)
     if not sources:
         raise HTTPException(400, "Choose a file or give a URL.")
-    report = await c.assistant.ingest(scope, sources, added_by=who)
+    report = await ingest_now(c.assistant, scope, sources, who)  # a job; URLs registered for re-sync
     c.last_ingest[scope] = report.as_dict()
     if report.errors and not (report.added or report.updated or report.unchanged):
         first = report.errors[0]

@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.frontends.discord import render
 from bot.frontends.discord.common import NONE, admin_only, reply, scope_for
 from bot.frontends.discord.host import Host, host
+from bot.services.ingest_jobs import ingest_now
 from bot.services.resync import ResyncService, describe
 
 log = logging.getLogger("ragcord.discord")
@@ -85,10 +86,8 @@ class Admin(commands.Cog):
         progress = _Progress(interaction, len(sources))
         ticker = asyncio.create_task(progress.run())
         try:
-            report = await self.bot.assistant.ingest(
-                scope_for(self.bot, interaction.guild.id), sources,
-                added_by=str(interaction.user.id), progress=progress.update,
-            )
+            report = await ingest_now(self.bot.assistant, scope_for(self.bot, interaction.guild.id), sources,
+                                      str(interaction.user.id), progress=progress.update)
         finally:
             ticker.cancel()
         data = report.as_dict() if hasattr(report, "as_dict") else dict(report)

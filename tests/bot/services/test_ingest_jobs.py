@@ -10,7 +10,7 @@ import pytest
 
 from bot.core.assistant import Assistant
 from bot.core.config import load_settings
-from bot.services.ingest_jobs import IngestWorker, job_kind
+from bot.services.ingest_jobs import IngestWorker, ingest_now, job_kind
 from bot.store.job_rows import JobPayload, backoff_s
 
 pytestmark = pytest.mark.slow
@@ -85,3 +85,12 @@ async def test_the_background_loop_runs_queued_jobs(assistant: Assistant, tmp_pa
     finally:
         await worker.stop()
     assert row is not None and row.status == "done" and row.owner == "loop"
+
+
+async def test_a_front_end_request_is_one_job_run_at_once(assistant: Assistant, tmp_path: Path) -> None:
+    report = await ingest_now(assistant, "guild:9", [str(_doc(tmp_path))], "4242")
+    assert report.added == 1 and not report.errors
+    (job,) = await assistant.store.jobs.recent(scope="guild:9")
+    assert (job.kind, job.status, job.created_by, job.max_attempts, job.error) == ("file", "done", "4242", 1, None)
+    docs = await assistant.list_documents("guild:9")
+    assert [d.added_by for d in docs] == ["4242"]

@@ -11,6 +11,8 @@ import pytest
 from retrieval.config import RetrievalConfig
 from retrieval.embedder import Embedder
 from retrieval.knowledge_base import KnowledgeBase
+from retrieval.knowledge_bases import AnyKnowledgeBase
+from retrieval.rerank import Reranker
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +28,35 @@ def make_kb(tmp_path: Path, embedder: Embedder):
         return KnowledgeBase(data_dir or tmp_path / "kb", scope, embedder, config or RetrievalConfig())
 
     return make
+
+
+class KbFactory:
+    """Builds knowledge bases of one backend: `backend` is "sqlite" (SQLite catalogue + FAISS files
+    under the data dir) or "postgres" (PostgreSQL + pgvector, one database per test). Every kb it
+    makes for a scope sees the same rows: the same data dir, or the same database."""
+
+    def __init__(self, backend: str, data_dir: Path, embedder: Embedder, database_url: str | None) -> None:
+        self.backend = backend
+        self.data_dir = data_dir
+        self.embedder = embedder
+        self.database_url = database_url
+
+    def __call__(self, scope: str = "global", config: RetrievalConfig | None = None, data_dir: Path | None = None,
+                 *, reranker: Reranker | None = None) -> AnyKnowledgeBase:
+        config = config or RetrievalConfig()
+        if self.database_url is None:
+            return KnowledgeBase(data_dir or self.data_dir, scope, self.embedder, config, reranker=reranker)
+        from retrieval.pg.knowledge_base import PgKnowledgeBase
+
+        return PgKnowledgeBase(self.database_url, scope, self.embedder, config, reranker=reranker,
+                               data_dir=data_dir or self.data_dir)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_kb(request: pytest.FixtureRequest, tmp_path: Path, embedder: Embedder) -> KbFactory:
+    """Like `make_kb`, once per backend; only the postgres run needs (and may skip for want of) a server."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    return KbFactory(request.param, tmp_path / "kb", embedder, url)
 
 
 def pdf_bytes(pages: list[str], title: str | None = None) -> bytes:

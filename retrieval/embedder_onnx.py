@@ -6,6 +6,7 @@ Vectors: mean pooling over the attention mask, L2-normalised, as the sentence-tr
 """
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -73,9 +74,19 @@ def quantized(folder: Path) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         tmp = folder / (INT8_FILE + ".tmp")
-        quantize_dynamic(str(folder / MODEL_FILE), str(tmp), weight_type=QuantType.QInt8)
+        root = logging.getLogger()
+        root.addFilter(_quiet_quantizer)  # its advice to pre-process first goes to the root logger: the user
+        try:
+            quantize_dynamic(str(folder / MODEL_FILE), str(tmp), weight_type=QuantType.QInt8)
+        finally:
+            root.removeFilter(_quiet_quantizer)
         tmp.rename(target)
     return target
+
+
+def _quiet_quantizer(record: logging.LogRecord) -> bool:
+    """Drop onnxruntime.quantization's warnings logged on the root logger (advice, not errors)."""
+    return not ("quantization" in record.pathname and record.levelno < logging.ERROR)
 
 
 class OnnxEmbedder(Embedder):
@@ -85,6 +96,8 @@ class OnnxEmbedder(Embedder):
                  *, int8: bool = False) -> None:
         super().__init__(model, "cpu", batch_size)
         self.int8 = int8
+        self.runtime = "onnx-int8" if int8 else "onnx"
+        self.vector_variant = "int8" if int8 else ""  # fp32 vectors are torch's (cos > 0.9999)
         self.cache_dir = Path(cache_dir)
         self._tok: Any = None
         self._max = 256
@@ -101,7 +114,7 @@ class OnnxEmbedder(Embedder):
         tok = Tokenizer.from_file(str(Path(self.model_name) / "tokenizer.json"))
         self._counter = _token_counter(_Wrapped(tok))
         tok.enable_truncation(self._max)
-        tok.enable_padding()
+        tok.no_padding()  # encode() pads each length-sorted batch itself (tokenizer.json may set padding)
         self._tok = tok
         path = quantized(folder) if self.int8 else folder / MODEL_FILE
         return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -120,18 +133,25 @@ class OnnxEmbedder(Embedder):
         session = self.model
         if len(texts) == 0:
             return np.zeros((0, self._dim), dtype=np.float32)
-        out = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = self._tok.encode_batch(list(texts[start:start + self.batch_size]))
-            ids = np.array([e.ids for e in batch], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+        encoded = self._tok.encode_batch(list(texts))
+        order = np.argsort([len(e.ids) for e in encoded], kind="stable")  # like lengths together: little padding
+        out = np.empty((len(texts), self._dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            width = max(len(encoded[i].ids) for i in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                n = len(encoded[i].ids)
+                ids[r, :n] = encoded[i].ids
+                mask[r, :n] = 1
             hidden = session.run(None, {"input_ids": ids, "attention_mask": mask,
                                         "token_type_ids": np.zeros_like(ids)})[0]
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            out.append(pooled)
-        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
+            out[rows] = pooled
+        return out
 
 
 def _positional(module: Any) -> Any:

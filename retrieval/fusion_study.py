@@ -53,7 +53,9 @@ def encode(embedder: Embedder, texts: list[str], cache_dir: str | Path | None = 
     """embedder.encode(texts), kept in `cache_dir` as .npy keyed by the model and the texts."""
     if cache_dir is None:
         return embedder.encode(texts)
-    key = hashlib.sha256("\x1e".join([str(embedder.model_name), *texts]).encode("utf-8")).hexdigest()[:24]
+    runtime = getattr(embedder, "runtime", "")  # ONNX vectors are cached apart from torch's
+    name = f"{embedder.model_name}:{runtime}" if runtime else str(embedder.model_name)
+    key = hashlib.sha256("\x1e".join([name, *texts]).encode("utf-8")).hexdigest()[:24]
     path = Path(cache_dir) / f"emb-{key}.npy"
     if path.is_file():
         return np.load(path)

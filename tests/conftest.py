@@ -9,6 +9,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# MiniLM on torch: "auto" would export it to ONNX once per data dir, i.e. once per test; the runtime
+# tests (tests/retrieval/test_embedder_runtime*.py, tests/bot/core/test_embedder_runtime_setting.py) set their own
+os.environ.setdefault("RAGCORD_EMBEDDER__RUNTIME", "torch")
 
 
 @pytest.fixture(scope="session")

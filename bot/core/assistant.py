@@ -18,6 +18,7 @@ from bot.core import i18n, safety
 from bot.core.compose import compose, error_answer
 from bot.core.config import Settings
 from bot.core.curated import CuratedMatcher, curated_answer
+from bot.core.embedding import embedder_pool
 from bot.core.generation import in_language, make_generator, question_language, with_deadline
 from bot.core.judge import Judge, Judged, pick
 from bot.core.memory import Memory, personalise, prompt_memory
@@ -38,7 +39,6 @@ from model.calibration import cosine_span
 from model.extractive import ExtractiveGenerator, as_tokens
 from model.textutil import strip_preamble
 from retrieval.embedder import Embedder
-from retrieval.embedders import EmbedderPool
 from retrieval.errors import EmbedderMismatch
 from retrieval.knowledge_bases import KnowledgeBases
 from retrieval.types import DocumentInfo, Hit, IngestReport
@@ -104,7 +104,7 @@ class Assistant:
     async def create(cls, settings: Settings, generator: Generator | None = None) -> Assistant:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path, settings.database_url)
-        pool = EmbedderPool(settings.embedder.model, device=settings.embedder.device)  # unset: per scope
+        pool = embedder_pool(settings)  # model unset: per scope; MiniLM on [embedder] runtime
         kbs = KnowledgeBases(settings.data_dir, pool, settings.retrieval, database_url=settings.database_url)
         factory = (lambda: generator) if generator is not None else (lambda: make_generator(settings))
         assistant = cls(settings, store, kbs, kbs.embedder, factory)

@@ -9,6 +9,7 @@ read as their new nested key (`LEGACY_KEYS`).
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,16 @@ class Embedding(BaseModel):
         None, description="unset: per scope (e5-small for non-English documents, else MiniLM); or one for "
         "every scope: a sentence-transformers path or name, or \"multilingual\" (e5-small)")
     device: str | None = None
+    runtime: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        "auto", description="MiniLM on CPU: auto (ONNX Runtime where it passed the nDCG gate and onnxruntime "
+        "is installed, else torch) | torch | onnx | onnx-int8")
+
+    @field_validator("runtime")
+    @classmethod
+    def _onnx_installed(cls, value: str) -> str:
+        if value.startswith("onnx") and importlib.util.find_spec("onnxruntime") is None:
+            raise ValueError(f"{value} needs onnxruntime: pip install 'ragcord[onnx]', or runtime = \"auto\"")
+        return value
 
 
 class Generation(BaseModel):

@@ -184,10 +184,10 @@ TopicArg = Annotated[int, typer.Argument(metavar="ID", help="the topic's id (rag
 def _topics(settings: Settings, store: Store) -> UnansweredTopics:
     """The topics service over the configured embedder; its stored vectors mean the model is
     loaded only when some question has none yet."""
-    from retrieval.embedders import EmbedderPool
+    from bot.core.embedding import embedder_pool
     from retrieval.layout import index_dir
 
-    pool = EmbedderPool(settings.embedder.model, device=settings.embedder.device)
+    pool = embedder_pool(settings)
     embedder = pool.default()
 
     def encoder_for(scope: str) -> tuple[Encode, str]:  # each scope's questions with its index's embedder

@@ -23,6 +23,7 @@ SPECIAL: dict[str, tuple[str, str, Any]] = {  # key: (TOML literal, env text, ex
     "discord.test_guild_id": ("123", "123", 123),
     "ops.log_format": ('"json"', "json", "json"),
     "ops.resync_every": ('"24h"', "24h", "24h"),
+    "embedder.runtime": ('"torch"', "torch", "torch"),
     "discord.shard_count": ("2", "2", 2),
     "discord.shard_ids": ('"0,1"', "0,1", [0, 1]),
 }
@@ -75,6 +76,16 @@ def test_readme_lists_the_nested_keys() -> None:
     keys = readme_keys()
     assert "answering.threshold" in keys and "limits.max_file_bytes" in keys and "retrieval.fusion" in keys
     assert not set(keys) & set(LEGACY_KEYS)  # the table names new keys; old names sit in their own column
+
+
+@pytest.fixture(autouse=True)
+def _no_ragcord_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Defaults are the code's own, whatever RAGCORD_* the suite or the shell set."""
+    import os
+
+    for name in [n for n in os.environ if n.startswith("RAGCORD_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no ./ragcord.toml
 
 
 @pytest.mark.parametrize("key", readme_keys())

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .embedder import Embedder, _token_counter
+from .locking import ScopeLock
 
 MARKER = "done"
 MODEL_FILE = "model.onnx"
@@ -102,21 +102,23 @@ class OnnxEmbedder(Embedder):
         self._tok: Any = None
         self._max = 256
         self._dim = 384
-        self._export_lock = threading.Lock()
+        # other processes on the same data dir (two bot shards, the bot and the console) export too
+        self._export_lock = ScopeLock(self.cache_dir.parent / (self.cache_dir.name + ".lock"))
 
     def _load(self) -> Any:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        with self._export_lock:
+        with self._export_lock.hold():
             folder = export_minilm(str(self.model_name), self.cache_dir)
+            int8_path = quantized(folder) if self.int8 else None
         self._max, self._dim = (int(x) for x in (folder / MARKER).read_text().split())
         tok = Tokenizer.from_file(str(Path(self.model_name) / "tokenizer.json"))
         self._counter = _token_counter(_Wrapped(tok))
         tok.enable_truncation(self._max)
         tok.no_padding()  # encode() pads each length-sorted batch itself (tokenizer.json may set padding)
         self._tok = tok
-        path = quantized(folder) if self.int8 else folder / MODEL_FILE
+        path = int8_path or folder / MODEL_FILE
         return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
     @property

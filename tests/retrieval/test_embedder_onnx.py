@@ -52,3 +52,20 @@ def test_partial_export_is_redone(tmp_path: Path, export_dir: Path) -> None:
     vectors = OnnxEmbedder(broken).encode(SENTENCES[:2])
     assert export_ready(broken) and (broken / MARKER).is_file()
     assert np.allclose(vectors, OnnxEmbedder(export_dir).encode(SENTENCES[:2]), atol=1e-5)
+
+
+def test_two_processes_exporting_at_once_both_get_one_export(tmp_path: Path) -> None:
+    """Two bot shards on one data dir export on their first question: one exports, the other waits."""
+    import subprocess
+    import sys
+
+    cache = tmp_path / "models" / "minilm-onnx"
+    script = ("import sys; from pathlib import Path; from retrieval.embedder_onnx import OnnxEmbedder; "
+              "print(OnnxEmbedder(Path(sys.argv[1]), int8=True).encode(['a kettle', 'descale it']).shape)")
+    root = Path(__file__).resolve().parents[2]
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(cache)], cwd=root, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-800:] for _, err in outs]
+    assert [out.strip() for out, _ in outs] == ["(2, 384)", "(2, 384)"]
+    assert export_ready(cache) and not list(cache.parent.glob("minilm-onnx.tmp-*"))

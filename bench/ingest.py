@@ -69,7 +69,7 @@ def _passages_of(kb: KnowledgeBase, docs: Path) -> tuple[list[str], list[str]]:
                              kb.embedder, kb.config)
         for passage, units in zip(plan.passages, plan.units):
             passages.setdefault(passage, units)
-    return list(passages), [u for units in passages.values() for u in units]
+    return list(passages), [u for units in passages.values() for u in units.texts]
 
 
 def main() -> None:

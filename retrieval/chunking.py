@@ -33,7 +33,22 @@ MAX_SENTENCE_UNITS = 1023  # per chunk: sentence vector ids are chunk_id << 10 |
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of `split_sentences(text)` lies in `text`: (start, end), stripped."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end_mark in [*_SENTENCE_END.finditer(text), None]:
+        stop = end_mark.start() if end_mark is not None else len(text)
+        piece = text[start:stop]
+        left = len(piece) - len(piece.lstrip())
+        right = len(piece.rstrip())
+        if right > left:
+            spans.append((start + left, start + right))
+        start = end_mark.end() if end_mark is not None else len(text)
+    return spans
 
 
 def sentence_units(text: str, min_words: int = 6, max_units: int = MAX_SENTENCE_UNITS) -> list[str]:
@@ -41,21 +56,34 @@ def sentence_units(text: str, min_words: int = 6, max_units: int = MAX_SENTENCE_
     `min_words` words is joined to the next one (the last to the previous), so a stray
     "Yes." or a lone label never becomes a vector of its own; at most `max_units`, the rest
     joined into the last unit. A chunk with one unit gets none (its chunk vector is that)."""
-    units: list[str] = []
-    pending = ""
-    for sentence in split_sentences(text):
-        pending = f"{pending} {sentence}" if pending else sentence
-        if _word_count(pending) >= min_words:
-            units.append(pending)
-            pending = ""
-    if pending:
-        if units:
-            units[-1] = f"{units[-1]} {pending}"
+    sentences = split_sentences(text)
+    return [" ".join(sentences[a:b]) for a, b in _unit_groups(sentences, min_words, max_units)]
+
+
+def sentence_unit_spans(text: str, min_words: int = 6, max_units: int = MAX_SENTENCE_UNITS) -> list[tuple[int, int]]:
+    """Where each of `sentence_units(text)` lies in `text`: from its first sentence's start to
+    its last sentence's end (the text between them as written, not joined by spaces)."""
+    spans = sentence_spans(text)
+    sentences = [text[a:b] for a, b in spans]
+    return [(spans[a][0], spans[b - 1][1]) for a, b in _unit_groups(sentences, min_words, max_units)]
+
+
+def _unit_groups(sentences: list[str], min_words: int, max_units: int) -> list[tuple[int, int]]:
+    """The units of `sentence_units` as [first, last + 1) ranges of sentence numbers."""
+    groups: list[tuple[int, int]] = []
+    first = 0
+    for k in range(len(sentences)):
+        if _word_count(" ".join(sentences[first : k + 1])) >= min_words:
+            groups.append((first, k + 1))
+            first = k + 1
+    if first < len(sentences):
+        if groups:
+            groups[-1] = (groups[-1][0], len(sentences))
         else:
-            units.append(pending)
-    if len(units) > max_units:
-        units[max_units - 1 :] = [" ".join(units[max_units - 1 :])]
-    return units if len(units) > 1 else []
+            groups.append((first, len(sentences)))
+    if len(groups) > max_units:
+        groups[max_units - 1 :] = [(groups[max_units - 1][0], groups[-1][1])]
+    return groups if len(groups) > 1 else []
 
 
 def _word_count(text: str) -> int:

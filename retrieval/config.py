@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, get_args
 
 # what ingest writes; bump when it changes, so caches of built indexes (ragcord eval) are redone.
 # 2: stemmed BM25 and sentence vectors
@@ -10,6 +10,11 @@ INDEX_FORMAT = 2
 
 FUSION_METHODS = ("noisy_or", "absolute", "minmax", "zscore", "rrf", "dense", "sparse")
 
+
+# how sentence-unit vectors are made (retrieval/unit_vectors.py): "encode" runs the encoder on each
+# unit, "pooled" averages the chunk pass's token states over the unit
+SentenceVectors = Literal["encode", "pooled"]
+SENTENCE_VECTORS: tuple[str, ...] = get_args(SentenceVectors)
 
 MIB = 1024 * 1024
 
@@ -68,6 +73,10 @@ class RetrievalConfig:
     # share of the dense weight given to each chunk's best sentence vector (noisy_or only;
     # 0 = chunk vectors alone, and ingest then embeds no sentences)
     sentence_weight: float = 0.5
+    # "encode" (each sentence unit through the encoder) or "pooled" (means of the chunk pass's token
+    # states: one encoder pass per chunk, ingest ~3x less CPU, fused nDCG -0.008 on squad2; see
+    # retrieval/unit_vectors.py and bench/sentence_vectors.py)
+    sentence_vectors: SentenceVectors = "encode"
     rrf_k: int = 60
     # dense index: exact flat below this many vectors, HNSW at or above
     ann_threshold: int = 50_000
@@ -90,6 +99,9 @@ class RetrievalConfig:
             raise ValueError("dense_weight must be within [0, 1]")
         if not 0.0 <= self.sentence_weight <= 1.0:
             raise ValueError("sentence_weight must be within [0, 1]")
+        if self.sentence_vectors not in SENTENCE_VECTORS:
+            raise ValueError(f"sentence_vectors must be one of {', '.join(SENTENCE_VECTORS)}, "
+                             f"not {self.sentence_vectors!r}")
         if self.chunk_tokens < 16 or not 0 <= self.overlap_tokens < self.chunk_tokens:
             raise ValueError("need chunk_tokens >= 16 and 0 <= overlap_tokens < chunk_tokens")
         if self.ivf_threshold < 1 or self.ivf_nprobe < 0 or self.ann_threshold < 1:

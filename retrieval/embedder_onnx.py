@@ -118,6 +118,7 @@ class OnnxEmbedder(Embedder):
         tok.enable_truncation(self._max)
         tok.no_padding()  # encode() pads each length-sorted batch itself (tokenizer.json may set padding)
         self._tok = tok
+        self._span_tok = tok
         path = int8_path or folder / MODEL_FILE
         return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
@@ -130,6 +131,14 @@ class OnnxEmbedder(Embedder):
     def max_tokens(self) -> int:
         _ = self.model
         return self._max
+
+    @property
+    def pools_tokens(self) -> bool:
+        return True  # encode() is the mean of the same hidden states _hidden_states returns
+
+    def _hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        hidden = self.model.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        return np.asarray(hidden, dtype=np.float32)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         session = self.model

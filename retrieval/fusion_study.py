@@ -23,10 +23,12 @@ from .config import RetrievalConfig
 from .dense import DenseIndex
 from .embedder import Embedder, passage_text
 from .hybrid import Candidates, candidates
-from .ingest import encode_chunks, sentence_passages
 from .metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k
 from .sparse import SparseIndex
 from .types import LoadedDocument, Section
+from .unit_vectors import ChunkUnits, ChunkVectors, chunk_units, embed_chunks, encode_chunks
+
+ChunkEmbed = Callable[[list[str], list[ChunkUnits]], ChunkVectors]  # passages, their units → vectors
 
 
 @dataclass
@@ -67,21 +69,32 @@ def encode(embedder: Embedder, texts: list[str], cache_dir: str | Path | None = 
     return vectors
 
 
+def chunk_embed(embedder: Embedder, config: RetrievalConfig, cache_dir: str | Path | None = None) -> ChunkEmbed:
+    """How ingest embeds chunks under `config` (config.sentence_vectors); "encode" vectors are
+    kept in `cache_dir`."""
+    if config.sentence_vectors == "encode" and cache_dir is not None:
+        return lambda passages, units: encode_chunks(lambda texts: encode(embedder, texts, cache_dir), passages,
+                                                     [u.texts for u in units])
+    return lambda passages, units: embed_chunks(embedder, passages, units, config.sentence_vectors)
+
+
 def build_indexes(data: BeirSet, embedder: Embedder, config: RetrievalConfig,
-                  cache_dir: str | Path | None = None) -> tuple[DenseIndex, SparseIndex, dict[int, str]]:
+                  cache_dir: str | Path | None = None,
+                  embed: ChunkEmbed | None = None) -> tuple[DenseIndex, SparseIndex, dict[int, str]]:
+    """The set's chunks indexed; `embed` (default: `chunk_embed`) makes their vectors."""
     chunk_doc: dict[int, str] = {}
     passages: list[str] = []
-    units: list[list[str]] = []
+    units: list[ChunkUnits] = []
     for doc in data.corpus:
         loaded = LoadedDocument(source=doc["id"], title=doc.get("title") or "", sections=[Section(text=doc["text"])])
         for draft in chunk(loaded, max_tokens=config.chunk_tokens, overlap_tokens=config.overlap_tokens,
                            count_tokens=embedder.count_tokens):
             chunk_doc[len(passages)] = doc["id"]
             passages.append(passage_text(loaded.title, draft.heading, draft.text))
-            units.append(sentence_passages(loaded.title, draft.heading, draft.text))
+            units.append(chunk_units(loaded.title, draft.heading, draft.text))
     ids = list(range(len(passages)))
     dense = DenseIndex(embedder.dim, ann_threshold=config.ann_threshold)
-    dense.add(ids, *encode_chunks(lambda texts: encode(embedder, texts, cache_dir), passages, units))
+    dense.add(ids, *(embed or chunk_embed(embedder, config, cache_dir))(passages, units))
     sparse = SparseIndex()
     sparse.rebuild(ids, passages)
     return dense, sparse, chunk_doc
@@ -118,8 +131,8 @@ def variants(config: RetrievalConfig | None = None) -> dict[str, Callable[[Candi
 
 
 def evaluate(data: BeirSet, embedder: Embedder, config: RetrievalConfig,
-             cache_dir: str | Path | None = None) -> dict[str, dict[str, float]]:
-    dense, sparse, chunk_doc = build_indexes(data, embedder, config, cache_dir)
+             cache_dir: str | Path | None = None, embed: ChunkEmbed | None = None) -> dict[str, dict[str, float]]:
+    dense, sparse, chunk_doc = build_indexes(data, embedder, config, cache_dir, embed)
     config = replace(config, fusion="noisy_or")  # fetch both retrievers' candidates
     texts = [q["text"] for q in data.queries]
     qvecs = encode(embedder, texts, cache_dir)

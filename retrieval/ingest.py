@@ -15,13 +15,14 @@ import numpy as np
 
 from . import injection
 from .catalog import Catalog, ChunkRow
-from .chunking import chunk, sentence_units
-from .config import RetrievalConfig
+from .chunking import chunk
+from .config import RetrievalConfig, SentenceVectors
 from .dense import DenseIndex
 from .embedder import Embedder, passage_text
 from .errors import IngestError
 from .sparse import SparseIndex
 from .types import ChunkDraft, LoadedDocument
+from .unit_vectors import NO_UNITS, ChunkUnits, chunk_units, embed_chunks
 
 Progress = Callable[[str, int, int], None]
 
@@ -40,7 +41,7 @@ class Plan:
     drafts: list[ChunkDraft]
     passages: list[str]  # exactly what gets embedded: "title — heading\ntext"
     passage_shas: list[str]  # chunk identity for deduplication within the scope
-    units: list[list[str]]  # each chunk's sentence units as embedded (empty without sentence vectors)
+    units: list[ChunkUnits]  # each chunk's sentence units (none without sentence vectors)
     vectors: list[np.ndarray] = field(default_factory=list)
     unit_vectors: list[np.ndarray] = field(default_factory=list)  # (units, dim) per chunk
 
@@ -57,35 +58,23 @@ def plan_document(doc: LoadedDocument, catalog: Catalog, embedder: Embedder, con
         raise IngestError(f"empty document: {doc.source}")
     passages = [passage_text(doc.title, d.heading, d.text) for d in drafts]
     with_sentences = config.sentence_weight > 0
-    units = [sentence_passages(doc.title, d.heading, d.text) if with_sentences else [] for d in drafts]
+    units = [chunk_units(doc.title, d.heading, d.text) if with_sentences else NO_UNITS for d in drafts]
     return Plan(doc, digest, existing.id if existing else None, drafts, passages,
                 [sha256_text(p) for p in passages], units)
 
 
 def sentence_passages(title: str | None, heading: str | None, text: str) -> list[str]:
     """What gets embedded for each sentence unit of a chunk: "title — heading\nsentence"."""
-    return [passage_text(title, heading, unit) for unit in sentence_units(text)]
+    return chunk_units(title, heading, text).texts
 
 
-def encode_rows(embedder: Embedder, rows: Sequence[ChunkRow], with_sentences: bool) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Chunk and sentence vectors of catalogue rows (for rebuilding the indexes from the DB)."""
+def encode_rows(embedder: Embedder, rows: Sequence[ChunkRow], config: RetrievalConfig) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Chunk and sentence vectors of catalogue rows (for rebuilding the indexes from the DB),
+    made as ingest makes them (config.sentence_weight, config.sentence_vectors)."""
     passages = [passage_text(r.title, r.heading, r.text) for r in rows]
-    units = [sentence_passages(r.title, r.heading, r.text) if with_sentences else [] for r in rows]
-    return encode_chunks(embedder.encode, passages, units)
-
-
-def encode_chunks(encode: Callable[[list[str]], np.ndarray], passages: list[str],
-                  units: list[list[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Chunk vectors and each chunk's sentence vectors, from one `encode` call (one sort by
-    length, so short sentences batch together)."""
-    flat = [u for chunk_units in units for u in chunk_units]
-    vectors = encode([*passages, *flat])
-    per_chunk: list[np.ndarray] = []
-    start = len(passages)
-    for chunk_units in units:
-        per_chunk.append(vectors[start : start + len(chunk_units)])
-        start += len(chunk_units)
-    return vectors[: len(passages)], per_chunk
+    with_sentences = config.sentence_weight > 0
+    units = [chunk_units(r.title, r.heading, r.text) if with_sentences else NO_UNITS for r in rows]
+    return embed_chunks(embedder, passages, units, config.sentence_vectors)
 
 
 def chunk_budget(doc: LoadedDocument, embedder: Embedder, config: RetrievalConfig) -> int:
@@ -96,7 +85,8 @@ def chunk_budget(doc: LoadedDocument, embedder: Embedder, config: RetrievalConfi
     return max(min(config.chunk_tokens, room), config.overlap_tokens + 16)
 
 
-def embed_plans(plans: list[Plan], catalog: Catalog, dense: DenseIndex, embedder: Embedder, notify: Progress) -> int:
+def embed_plans(plans: list[Plan], catalog: Catalog, dense: DenseIndex, embedder: Embedder, notify: Progress,
+                sentence_vectors: SentenceVectors) -> int:
     """Fill plan.vectors and plan.unit_vectors: reuse the stored vectors of identical chunks
     (when their sentence vectors are stored too), embed each new passage once.
 
@@ -108,16 +98,16 @@ def embed_plans(plans: list[Plan], catalog: Catalog, dense: DenseIndex, embedder
     vectors: dict[str, np.ndarray] = {}
     unit_vectors: dict[str, np.ndarray] = {}
     for sha, cid in known.items():
-        if cid in dense and stored.get(cid, 0) == len(units_of[sha]):
+        if cid in dense and stored.get(cid, 0) == len(units_of[sha].texts):
             vectors[sha] = dense.reconstruct(cid)
             unit_vectors[sha] = dense.sentences.vectors(cid)
-    return fill_plans(plans, vectors, unit_vectors, embedder, notify)
+    return fill_plans(plans, vectors, unit_vectors, embedder, notify, sentence_vectors)
 
 
 def fill_plans(plans: list[Plan], vectors: dict[str, np.ndarray], unit_vectors: dict[str, np.ndarray],
-               embedder: Embedder, notify: Progress) -> int:
-    """Embed each passage (and its sentence units) not in `vectors` (by passage sha256) once, then
-    fill every plan's vectors; returns how many passages were embedded."""
+               embedder: Embedder, notify: Progress, sentence_vectors: SentenceVectors) -> int:
+    """Embed each passage (and its sentence units, as `sentence_vectors` says) not in `vectors`
+    (by passage sha256) once, then fill every plan's vectors; returns how many passages were embedded."""
     units_of = {sha: units for p in plans for sha, units in zip(p.passage_shas, p.units)}
     todo: dict[str, str] = {}
     for plan in plans:
@@ -129,8 +119,8 @@ def fill_plans(plans: list[Plan], vectors: dict[str, np.ndarray], unit_vectors: 
     for start in range(0, len(shas), step):
         notify("embedding", start, len(shas))
         part = shas[start : start + step]
-        chunk_vectors, per_chunk = encode_chunks(embedder.encode, [todo[s] for s in part],
-                                                 [units_of[s] for s in part])
+        chunk_vectors, per_chunk = embed_chunks(embedder, [todo[s] for s in part], [units_of[s] for s in part],
+                                                sentence_vectors)
         vectors.update(zip(part, chunk_vectors))
         unit_vectors.update(zip(part, per_chunk))
     notify("embedding", len(shas), len(shas))
@@ -183,7 +173,7 @@ def rebuild_from_rows(rows: list[ChunkRow], embedder: Embedder, config: Retrieva
     """Last resort when index files are lost: re-embed every chunk the DB holds (in memory only)."""
     dense = DenseIndex(embedder.dim, **options)
     if rows:
-        vectors, per_chunk = encode_rows(embedder, rows, config.sentence_weight > 0)
+        vectors, per_chunk = encode_rows(embedder, rows, config)
         dense.add([r.id for r in rows], vectors, per_chunk)
     sparse = SparseIndex()
     sparse.rebuild([r.id for r in rows], [passage_text(r.title, r.heading, r.text) for r in rows])

@@ -258,7 +258,8 @@ class KnowledgeBase:
             if self._pool is not None and chosen is not None:  # non-English text in a MiniLM scope: a hint
                 report.notes += self._pool.hints(self.scope, embedder, [p.doc.text for p in plans])
             report.suspicious = scan_plans(plans, self.config.limits.injection_threshold)
-            report.chunks_embedded = embed_plans(plans, self.catalog, self._current(embedder)[0], embedder, notify)
+            report.chunks_embedded = embed_plans(plans, self.catalog, self._current(embedder)[0], embedder, notify,
+                                                   self.config.sentence_vectors)
             self._publish(lambda conn, dense: write_plans(conn, self.catalog, dense, plans, added_by), notify,
                           embedder=embedder)
             for plan in plans:
@@ -275,7 +276,7 @@ class KnowledgeBase:
         with self._lock.hold():
             embedder = embedder or self.embedder
             rows = self.catalog.all_chunks()
-            vectors, per_chunk = encode_rows(embedder, rows, self.config.sentence_weight > 0)
+            vectors, per_chunk = encode_rows(embedder, rows, self.config)
 
             def apply(conn: sqlite3.Connection, dense: DenseIndex) -> None:
                 dense.remove(dense.ids())

@@ -210,7 +210,7 @@ class PgKnowledgeBase:
         with self._writer() as conn:
             embedder = embedder or self._embedder_of(conn)
             rows = self.catalog.all_chunks(conn)
-            vectors, per_chunk = encode_rows(embedder, rows, self.config.sentence_weight > 0)
+            vectors, per_chunk = encode_rows(embedder, rows, self.config)
             self._publish(conn, lambda c: replace_vectors(c, self.scope, rows, vectors, per_chunk), embedder)
             if self._fixed is not None:
                 self._fixed = embedder
@@ -243,7 +243,8 @@ class PgKnowledgeBase:
             if self._pool is not None and chosen is not None:
                 report.notes += self._pool.hints(self.scope, embedder, [p.doc.text for p in plans])
             report.suspicious = scan_plans(plans, self.config.limits.injection_threshold)
-            report.chunks_embedded = embed_plans(plans, self.catalog, conn, embedder, notify)
+            report.chunks_embedded = embed_plans(plans, self.catalog, conn, embedder, notify,
+                                                   self.config.sentence_vectors)
             notify("indexing", 0, 1)
             self._publish(conn, lambda c: write_plans(c, self.catalog, plans, added_by), embedder)
             notify("indexing", 1, 1)

@@ -9,6 +9,7 @@ import numpy as np
 import psycopg
 
 from ..catalog import ChunkRow
+from ..config import SentenceVectors
 from ..embedder import Embedder
 from ..ingest import Plan, Progress, fill_plans
 from .catalog import PgCatalog
@@ -17,7 +18,7 @@ from .dense import chunk_vectors, sentence_vectors
 
 
 def embed_plans(plans: list[Plan], catalog: PgCatalog, conn: psycopg.Connection, embedder: Embedder,
-                notify: Progress) -> int:
+                notify: Progress, unit_mode: SentenceVectors) -> int:
     """Fill the plans' vectors: stored ones for chunks the scope already holds (when their sentence
     vectors are stored too, as many as the plan wants), the rest embedded; returns how many were."""
     units_of = {sha: units for p in plans for sha, units in zip(p.passage_shas, p.units)}
@@ -30,9 +31,9 @@ def embed_plans(plans: list[Plan], catalog: PgCatalog, conn: psycopg.Connection,
     empty = np.zeros((0, embedder.dim), dtype=np.float32)
     for sha, cid in known.items():
         units = stored_units.get(cid, empty)
-        if cid in stored and len(stored[cid]) == embedder.dim and len(units) == len(units_of[sha]):
+        if cid in stored and len(stored[cid]) == embedder.dim and len(units) == len(units_of[sha].texts):
             vectors[sha], unit_vectors[sha] = stored[cid], units
-    return fill_plans(plans, vectors, unit_vectors, embedder, notify)
+    return fill_plans(plans, vectors, unit_vectors, embedder, notify, unit_mode)
 
 
 def new_chunk_ids(conn: psycopg.Connection, n: int) -> list[int]:

@@ -1,6 +1,5 @@
-"""One knowledge base per scope: catalogue rows in SQLite, dense + sparse index files beside it.
-
-Files under `data_dir`: see layout.py.
+"""One knowledge base per scope: catalogue rows in SQLite, dense + sparse index files beside it
+(files under `data_dir`: see layout.py).
 
 Every change writes a new generation of both index files, then commits the
 chunk rows, document rows and `index_state.generation` in ONE transaction,
@@ -258,8 +257,8 @@ class KnowledgeBase:
             if self._pool is not None and chosen is not None:  # non-English text in a MiniLM scope: a hint
                 report.notes += self._pool.hints(self.scope, embedder, [p.doc.text for p in plans])
             report.suspicious = scan_plans(plans, self.config.limits.injection_threshold)
-            report.chunks_embedded = embed_plans(plans, self.catalog, self._current(embedder)[0], embedder, notify,
-                                                   self.config.sentence_vectors)
+            current, mode = self._current(embedder)[0], self.config.sentence_vectors
+            report.chunks_embedded = embed_plans(plans, self.catalog, current, embedder, notify, mode)
             self._publish(lambda conn, dense: write_plans(conn, self.catalog, dense, plans, added_by), notify,
                           embedder=embedder)
             for plan in plans:

@@ -254,10 +254,12 @@ class Assistant:
         yield StatusEvent("retrieving")
         threshold = self._threshold(read.settings)
         query = self._search_query(text, history)  # a follow-up is searched with its antecedent
+        language = asyncio.ensure_future(asyncio.to_thread(question_language, text))  # beside the search: ~1 s cold
         mark = time.perf_counter()
         try:
             found = await self.search(question.scope, query, 2 * self.settings.answering.top_k)
         except EmbedderMismatch as exc:  # vectors of another embedder: one line, not a traceback
+            await language
             yield FinalEvent(error_answer(question, str(exc), _ms_since(started)))
             return
         hits = personalise(found, context.facts)[: self.settings.answering.top_k]
@@ -265,7 +267,7 @@ class Assistant:
         passages = [Passage(n=i + 1, title=h.title, text=h.text) for i, h in enumerate(hits)]
         prompt = Prompt(
             question=text, passages=passages, history=history, **prompt_memory(context),
-            task="answer" if instruction is None else "explain", instruction=instruction, language=question_language(text),
+            task="answer" if instruction is None else "explain", instruction=instruction, language=await language,
         )
         evidence = tools.judge.evidence(text, hits)
 

@@ -80,13 +80,13 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")  # library progress bars (e.g. GGUF conversion)
     for name in ("transformers", "sentence_transformers", "httpx", "faiss", "bm25s", "discord"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    try:
+    # the variables above quiet transformers when it is imported later; importing it here only to
+    # say so cost ~2 s of every command, so only one already imported is told directly
+    if "transformers" in sys.modules:
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover - transformers is a dependency
-        pass
 
 
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:

@@ -29,7 +29,7 @@ from model.chat_encode import PromptEncoder
 from model.decode import RowText
 from model.detok import IncrementalText
 from model.weights import default_model_path, gguf_cache_dir, load_weights
-from model.worker import BatchingWorker, Request, failure_message, stop_rules_for
+from model.worker import BatchingWorker, Request, failure_message, prepare_rows, stop_rules_for
 
 log = logging.getLogger(__name__)
 
@@ -207,14 +207,7 @@ class Ct2Generator(BatchingWorker):
 
     # --- worker thread -----------------------------------------------------------------------------
     def _run(self, batch: list[Request]) -> None:
-        rows: list[_Row] = []
-        for request in batch:
-            if request.cancelled:
-                continue
-            try:
-                rows.append(self._row(request))
-            except Exception as exc:  # noqa: BLE001 - a bad prompt fails only its own request
-                request.post("error", f"could not prepare the prompt: {exc}")
+        rows = prepare_rows(batch, self._row)
         if not rows:
             return
         self.stats.record(len(rows))

@@ -15,7 +15,7 @@ from model.base import GeneratorError, Prompt
 from model.chat_encode import PromptEncoder
 from model.decode import Closed, ModelSpec, Row, decode_batch
 from model.weights import choose_placement, default_model_path, load_weights
-from model.worker import BatchingWorker, Request, WorkerStats, failure_message, stop_rules_for
+from model.worker import BatchingWorker, Request, WorkerStats, failure_message, prepare_rows, stop_rules_for
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +65,7 @@ class LocalGenerator(BatchingWorker):
 
     # --- worker thread -----------------------------------------------------------------------------
     def _run(self, batch: list[Request]) -> None:
-        rows: list[Row] = []
-        for request in batch:
-            if request.cancelled:
-                continue
-            try:
-                rows.append(self._row(request))
-            except Exception as exc:  # noqa: BLE001 - a bad prompt fails only its own request
-                request.post("error", f"could not prepare the prompt: {exc}")
+        rows = prepare_rows(batch, self._row)
         if not rows:
             return
         self.stats.record(len(rows))

@@ -12,12 +12,14 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from model.base import Generation, GenerationParams, GeneratorError, Prompt, Token
 from model.stoprules import ANSWER_RULES, TASK_RULES, StopRules
+
+R = TypeVar("R")
 
 CLOSED_MESSAGE = "the local model was shut down"
 
@@ -64,6 +66,19 @@ class Request:
             self.post("error", reason[len("error:") :])
         else:
             self.post("end", "length" if reason == "length" else "stop")
+
+
+def prepare_rows(batch: list[Request], make_row: Callable[[Request], R]) -> list[R]:
+    """The batch's rows, skipping cancelled requests; a prompt that cannot be prepared fails only its own."""
+    rows: list[R] = []
+    for request in batch:
+        if request.cancelled:
+            continue
+        try:
+            rows.append(make_row(request))
+        except Exception as exc:  # noqa: BLE001 - a bad prompt fails only its own request
+            request.post("error", f"could not prepare the prompt: {exc}")
+    return rows
 
 
 def stop_rules_for(enabled: bool, prompt: Prompt) -> StopRules | None:

@@ -12,7 +12,6 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
-from functools import partial
 from pathlib import Path
 
 from . import embedder_record, hybrid
@@ -23,9 +22,9 @@ from .embedder import Embedder, passage_text
 from .embedders import EmbedderPool
 from .fsutil import remove_path, tree_size
 from .ingest import Plan, Progress, embed_plans, encode_rows, plan_document, rebuild_from_rows, scan_plans, write_plans
-from .ingest_steps import attempt, text_document
+from .ingest_api import IngestEntryPoints
+from .ingest_steps import attempt
 from .layout import DB_FILENAME, generation_of, index_dir, safe_scope_name, validate_scope
-from .loaders import iter_sources, load
 from .locking import ScopeLock
 from .rerank import Reranker, load_reranker
 from .sparse import SparseIndex
@@ -35,7 +34,7 @@ __all__ = ["DB_FILENAME", "KnowledgeBase", "safe_scope_name", "validate_scope"]
 
 log = logging.getLogger(__name__)
 
-class KnowledgeBase:
+class KnowledgeBase(IngestEntryPoints):
     def __init__(
         self,
         data_dir: str | Path,
@@ -163,40 +162,6 @@ class KnowledgeBase:
         return hits
 
     # ================================================================ writing
-    def ingest(
-        self,
-        sources: str | Path | Iterable[str | Path],
-        *,
-        added_by: str | None = None,
-        progress: Progress | None = None,
-    ) -> IngestReport:
-        """Load, chunk, embed and index files / folders / URLs. Bad sources land in report.errors.
-
-        `progress(stage, done, total)` is called with stage "loading", "embedding" and
-        "indexing"; raising from it cancels the ingest and leaves the last good state.
-        """
-        if isinstance(sources, (str, Path)):
-            sources = [sources]
-        expanded = list(dict.fromkeys(iter_sources(sources)))
-        limits = self.config.limits
-        loaders = [(src, lambda src=src: load(src, limits=limits)) for src in expanded]
-        return self._ingest(loaders, added_by=added_by, progress=progress)
-
-    def ingest_text(self, title: str, text: str, source: str, *, added_by: str | None = None,
-                    markdown: bool = True) -> IngestReport:
-        """Ingest a string as a document (sections split at markdown headings when `markdown`)."""
-        return self.ingest_texts([(title, text, source)], added_by=added_by, markdown=markdown)
-
-    def ingest_texts(self, items: Iterable[tuple[str, str, str]], *, added_by: str | None = None,
-                     markdown: bool = True, progress: Progress | None = None) -> IngestReport:
-        """Ingest (title, text, source) strings as documents in one new generation."""
-        loaders = [(source, partial(text_document, title, text, source, markdown)) for title, text, source in items]
-        return self._ingest(loaders, added_by=added_by, progress=progress)
-
-    def ingest_documents(self, docs: Iterable[LoadedDocument], *, added_by: str | None = None) -> IngestReport:
-        """Ingest documents loaded elsewhere (re-sync parses the pages it fetched itself)."""
-        return self._ingest([(d.source, lambda d=d: d) for d in docs], added_by=added_by, progress=None)
-
     def remove(self, ref: int | str) -> DocumentInfo | None:
         """Remove a document (by id or source) from the DB, FAISS and BM25 in one generation."""
         with self._lock.hold():

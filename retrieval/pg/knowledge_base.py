@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -24,9 +23,9 @@ from ..embedder_record import check_name, label_of
 from ..embedders import EmbedderPool
 from ..fusion import Fused
 from ..ingest import Plan, Progress, encode_rows, plan_document, scan_plans
-from ..ingest_steps import attempt, text_document
+from ..ingest_api import IngestEntryPoints
+from ..ingest_steps import attempt
 from ..layout import validate_scope
-from ..loaders import iter_sources, load
 from ..rerank import Reranker, load_reranker
 from ..sparse import SparseIndex
 from ..types import DocumentInfo, Hit, IngestReport, LoadedDocument
@@ -51,7 +50,7 @@ class _Held:
     dim: int
 
 
-class PgKnowledgeBase:
+class PgKnowledgeBase(IngestEntryPoints):
     def __init__(self, dsn: str, scope: str, embedder: Embedder | EmbedderPool,
                  config: RetrievalConfig | None = None, *, reranker: Reranker | None = None,
                  data_dir: str | Path | None = None) -> None:
@@ -168,28 +167,6 @@ class PgKnowledgeBase:
         return hits
 
     # ================================================================ writing
-    def ingest(self, sources: str | Path | Iterable[str | Path], *, added_by: str | None = None,
-               progress: Progress | None = None) -> IngestReport:
-        """Load, chunk, embed and index files / folders / URLs. Bad sources land in report.errors."""
-        if isinstance(sources, (str, Path)):
-            sources = [sources]
-        expanded = list(dict.fromkeys(iter_sources(sources)))
-        limits = self.config.limits
-        return self._ingest([(src, lambda src=src: load(src, limits=limits)) for src in expanded],
-                            added_by=added_by, progress=progress)
-
-    def ingest_text(self, title: str, text: str, source: str, *, added_by: str | None = None,
-                    markdown: bool = True) -> IngestReport:
-        return self.ingest_texts([(title, text, source)], added_by=added_by, markdown=markdown)
-
-    def ingest_texts(self, items: Iterable[tuple[str, str, str]], *, added_by: str | None = None,
-                     markdown: bool = True, progress: Progress | None = None) -> IngestReport:
-        loaders = [(source, partial(text_document, title, text, source, markdown)) for title, text, source in items]
-        return self._ingest(loaders, added_by=added_by, progress=progress)
-
-    def ingest_documents(self, docs: Iterable[LoadedDocument], *, added_by: str | None = None) -> IngestReport:
-        return self._ingest([(d.source, lambda d=d: d) for d in docs], added_by=added_by, progress=None)
-
     def remove(self, ref: int | str) -> DocumentInfo | None:
         """Remove a document (by id or source), its chunks and vectors, in one generation."""
         with self._writer() as conn:

@@ -130,3 +130,18 @@ async def fresh_database(dsn: str) -> AsyncIterator[str]:
         yield dsn.rsplit("/", 1)[0] + "/" + name
     finally:
         await admin(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def fresh_database_sync(dsn: str, prefix: str = "ragcord_sync") -> Iterator[str]:
+    """`fresh_database` for synchronous tests (psycopg): an empty database, dropped afterwards."""
+    import psycopg
+
+    name = f"{prefix}_{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield dsn.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

@@ -1,8 +1,6 @@
 """Shared fixtures: the real MiniLM embedder (loaded once) and builders for real files."""
 from __future__ import annotations
 
-import itertools
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from retrieval.embedder import Embedder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.knowledge_bases import AnyKnowledgeBase
 from retrieval.rerank import Reranker
+from tests.pg import fresh_database_sync
 
 
 @pytest.fixture(scope="session")
@@ -102,19 +101,10 @@ def write_docx(path: Path, blocks: list[tuple[str, str]], table: list[list[str]]
     return path
 
 
-_pg_databases = itertools.count(1)
 
 
 @pytest.fixture()
 def pg_url(postgres_dsn: str) -> Iterator[str]:
     """An empty PostgreSQL database (pgvector available) for one test, dropped afterwards."""
-    import psycopg
-
-    name = f"ragcord_kb_{os.getpid()}_{next(_pg_databases)}"
-    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield postgres_dsn.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(postgres_dsn, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with fresh_database_sync(postgres_dsn, "ragcord_kb") as url:
+        yield url

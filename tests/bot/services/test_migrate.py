@@ -4,8 +4,6 @@ read from SQLite. Then doctor and backup on PostgreSQL. Skips when no server can
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ from typer.testing import CliRunner
 from bot.store import AnswerData, CuratedDraft, Exchange, FactChange, FlagDraft, Outcome, Store
 from retrieval.embedder import Embedder
 from retrieval.knowledge_base import KnowledgeBase
+from tests.pg import fresh_database_sync
 from tests.retrieval.pg_docs import DOCS, QUESTIONS
 
 pytest.importorskip("asyncpg", reason="asyncpg not installed (pip install -e '.[postgres]')")
@@ -68,22 +67,13 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-_databases = itertools.count(1)
 
 
 @pytest.fixture
 def pg(postgres_dsn: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test (sync, as the tests drive their own loops)."""
-    import psycopg
-
-    name = f"ragcord_migrate_{os.getpid()}_{next(_databases)}"
-    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield postgres_dsn.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(postgres_dsn, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with fresh_database_sync(postgres_dsn, "ragcord_migrate") as url:
+        yield url
 
 
 def _sqlite_dump(db: Path) -> list[str]:

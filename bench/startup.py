@@ -8,7 +8,8 @@ times, the rows interleaved so a noisy neighbour hits them all alike (median sho
   - `python -c "import …cli.app"`      importing the CLI
   - `ragcord --help`                   the CLI's own start
   - `ragcord ask Q`                    command to first byte on stdout, and to exit
-  - the answer alone                   `Assistant.ask` in a warm process (what is left without start-up)
+  - the answer alone                   `Assistant.answer` in a warm process, median over the sample
+                                       KB's demo questions (what a question costs without start-up)
 Ratios are against `python -c pass` and against the answer alone. The default generator
 (extractive) is used, as a user's first `ragcord ask` would.
 """
@@ -44,8 +45,9 @@ def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return (first_s if first else float("nan")), time.perf_counter() - start
 
 
-def answer_alone(data_dir: Path, question: str, runs: int) -> float:
-    """Median seconds of Assistant.ask in one warm process (the model and indexes loaded)."""
+def answer_alone(data_dir: Path, questions: list[str]) -> float:
+    """Median seconds of Assistant.answer in one warm process, each question asked once (an
+    identical question again would hit the encode cache and cost almost nothing)."""
     from bot.core.assistant import Assistant
     from bot.core.config import load_settings
     from bot.core.types import Question
@@ -53,9 +55,9 @@ def answer_alone(data_dir: Path, question: str, runs: int) -> float:
     async def go() -> float:
         assistant = await Assistant.create(load_settings(None, data_dir=data_dir))
         try:
-            await assistant.answer(Question(question, "bench"))  # warm-up: loads what ask needs
+            await assistant.answer(Question("What can you tell me about these documents?", "bench"))  # loads
             times = []
-            for i in range(runs):
+            for i, question in enumerate(questions):
                 t = time.perf_counter()
                 await assistant.answer(Question(question, f"bench-{i}"))
                 times.append(time.perf_counter() - t)
@@ -91,7 +93,9 @@ def main() -> None:
             first, done = run_once(cmd, env)
             firsts[name].append(first)
             exits[name].append(done)
-    alone = answer_alone(data_dir, args.question, args.runs)
+    from bot.frontends.cli.demo import sample_questions
+
+    alone = answer_alone(data_dir, sample_questions(ROOT / "data"))
     base = statistics.median(exits["python -c pass"])
     med: Callable[[list[float]], float] = statistics.median
     print(f"# startup — {machine()}; median of {args.runs} interleaved runs; question {args.question!r}")

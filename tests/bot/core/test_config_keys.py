@@ -24,6 +24,7 @@ SPECIAL: dict[str, tuple[str, str, Any]] = {  # key: (TOML literal, env text, ex
     "ops.log_format": ('"json"', "json", "json"),
     "ops.resync_every": ('"24h"', "24h", "24h"),
     "embedder.runtime": ('"torch"', "torch", "torch"),
+    "retrieval.sentence_vectors": ('"pooled"', "pooled", "pooled"),
     "discord.shard_count": ("2", "2", 2),
     "discord.shard_ids": ('"0,1"', "0,1", [0, 1]),
 }

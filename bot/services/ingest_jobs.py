@@ -25,6 +25,7 @@ from retrieval.types import IngestReport
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
+HOLD_S = 600.0  # a front end's job waits this long for its creator to claim it before any worker may
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ async def ingest_now(assistant: Assistant, scope: str, sources: Sequence[str], a
     """A front end's request (`ragcord ingest`, `/ingest`, a console upload) as a job run here and now:
     one try, recorded in `ragcord jobs`; URLs are registered for re-sync like the CLI's."""
     payload = JobPayload(sources=list(sources), every_s=every_s, sitemap=sitemap)
-    job = await assistant.store.jobs.enqueue(scope, job_kind(sources, sitemap), payload, added_by, max_attempts=1)
+    # held back from the workers' loop (claimed by id below); if this process dies first, it is run later
+    job = await assistant.store.jobs.enqueue(scope, job_kind(sources, sitemap), payload, added_by, max_attempts=1,
+                                             hold_s=HOLD_S)
     result = await IngestWorker(assistant).run_one(job.id, progress)
     if result is None:  # a running worker claimed it first
         return IngestReport(notes=[f"job {job.id} is being run by another process (see `ragcord jobs`)"])

@@ -23,12 +23,13 @@ class SqliteJobs:
         self.clock = clock
 
     async def enqueue(self, scope: str, kind: str, payload: JobPayload, created_by: str,
-                      max_attempts: int = 3) -> JobRow:
+                      max_attempts: int = 3, hold_s: float = 0.0) -> JobRow:
         now = self.clock()
         async with self._db.transaction() as tx:
             cur = await tx.execute(
                 "INSERT INTO ingest_jobs (scope, kind, payload, max_attempts, next_attempt_at, created_by, created_at)"
-                " VALUES (?,?,?,?,?,?,?)", (scope, kind, payload.model_dump_json(), max_attempts, now, created_by, now))
+                " VALUES (?,?,?,?,?,?,?)",
+                (scope, kind, payload.model_dump_json(), max_attempts, now + hold_s, created_by, now))
             job_id = int(cur.lastrowid or 0)
         got = await self.get(job_id)
         assert got is not None
@@ -44,14 +45,14 @@ class SqliteJobs:
         return [job_row(r) for r in rows]
 
     async def claim(self, owner: str, lease_s: float, job_id: int | None = None) -> JobRow | None:
-        """The oldest due queued job (or `job_id` if it is queued), now running under `owner`'s lease."""
+        """The oldest due queued job (or `job_id` if it is queued, due or held), now running under `owner`'s lease."""
         now = self.clock()
         async with self._db.transaction() as tx:
             await _expire(tx, now)
             sql = "SELECT id FROM ingest_jobs WHERE status = 'queued' AND next_attempt_at <= ?"
             args: tuple[object, ...] = (now,)
             if job_id is not None:
-                sql, args = sql + " AND id = ?", (*args, job_id)
+                sql, args = "SELECT id FROM ingest_jobs WHERE status = 'queued' AND id = ?", (job_id,)
             async with tx.execute(sql + " ORDER BY next_attempt_at, id LIMIT 1", args) as cur:
                 row = await cur.fetchone()
             if row is None:

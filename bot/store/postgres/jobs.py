@@ -30,13 +30,13 @@ class PgJobs:
         self.clock = clock
 
     async def enqueue(self, scope: str, kind: str, payload: JobPayload, created_by: str,
-                      max_attempts: int = 3) -> JobRow:
+                      max_attempts: int = 3, hold_s: float = 0.0) -> JobRow:
         now = self.clock()
         async with self._db.transaction() as tx:
             row = await tx.fetchrow(
                 "INSERT INTO ingest_jobs (scope, kind, payload, max_attempts, next_attempt_at, created_by, created_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $5) RETURNING *",
-                scope, kind, payload.model_dump_json(), max_attempts, now, created_by)
+                " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+                scope, kind, payload.model_dump_json(), max_attempts, now + hold_s, created_by, now)
         return job_row(row)
 
     async def get(self, job_id: int) -> JobRow | None:
@@ -59,8 +59,8 @@ class PgJobs:
                              now, "lease expired", _CAP, _BASE)
             pick = "SELECT id FROM ingest_jobs WHERE status = 'queued' AND next_attempt_at <= $1"
             args: tuple[object, ...] = (now,)
-            if job_id is not None:
-                pick, args = pick + " AND id = $2", (now, job_id)
+            if job_id is not None:  # by id: due or held for its creator
+                pick, args = "SELECT id FROM ingest_jobs WHERE status = 'queued' AND id = $1", (job_id,)
             picked = await tx.fetchval(pick + " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", *args)
             if picked is None:
                 return None

@@ -116,3 +116,21 @@ async def test_two_claimers_never_get_the_same_job(open_store: Opener) -> None:
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_held_job_waits_for_its_creator(open_store: Opener) -> None:
+    """A front end's job is held back from the workers' loop; its creator claims it by id at once,
+    and only if the creator never does is it due for any worker after the hold."""
+    clock = Clock()
+    store = _clocked(await open_store(), clock)
+    try:
+        mine = await store.jobs.enqueue("guild:1", "upload", JobPayload(sources=["a.md"]), "42", hold_s=600)
+        orphan = await store.jobs.enqueue("guild:1", "upload", JobPayload(sources=["b.md"]), "43", hold_s=600)
+        assert await store.jobs.claim("loop", lease_s=60) is None  # the loop does not take held jobs
+        got = await store.jobs.claim("creator", lease_s=60, job_id=mine.id)
+        assert got is not None and (got.id, got.owner) == (mine.id, "creator")
+        clock.t += 601
+        late = await store.jobs.claim("loop", lease_s=60)
+        assert late is not None and late.id == orphan.id
+    finally:
+        await store.close()

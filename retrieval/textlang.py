@@ -56,6 +56,12 @@ def _identifier() -> Any:
     return identifier
 
 
+def warm() -> None:
+    """Load the language identifier now (~1 s, once per process) rather than on the first question."""
+    with _lock:
+        _identifier()
+
+
 def detect(text: str) -> str:
     """The language of `text` (see the module docstring)."""
     han, kana, hangul = (len(p.findall(text)) for p in (_HAN_RE, _KANA_RE, _HANGUL_RE))

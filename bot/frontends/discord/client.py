@@ -18,6 +18,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.core.embedding import warm_up
 from bot.core.safety import install_secret_filter, redact, secret_values
 from bot.frontends.discord.common import NotAllowed, log, one_line, reply
 from bot.frontends.discord.host import LRU, SlashAsker
@@ -225,9 +226,11 @@ async def run_bot(settings: Settings) -> None:
             resyncing.start()  # due URL / sitemap re-syncs, in a worker thread
             ingesting = IngestWorker(assistant)
             ingesting.start()  # queued ingest jobs (`ragcord ingest --queue`, other processes' requests)
+            warming = asyncio.ensure_future(asyncio.to_thread(warm_up, assistant.embedder))  # beside the login
             try:
                 await bot.start(token)
             finally:
+                warming.cancel()
                 await ingesting.stop()
                 await resyncing.stop()
                 if served is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from . import embedder_record, hybrid
@@ -24,6 +24,7 @@ from .fsutil import remove_path, tree_size
 from .ingest import Plan, Progress, embed_plans, encode_rows, plan_document, rebuild_from_rows, scan_plans, write_plans
 from .ingest_api import IngestEntryPoints
 from .ingest_steps import attempt
+from .kb_reads import CatalogReads
 from .layout import DB_FILENAME, generation_of, index_dir, safe_scope_name, validate_scope
 from .locking import ScopeLock
 from .rerank import Reranker, load_reranker
@@ -34,7 +35,7 @@ __all__ = ["DB_FILENAME", "KnowledgeBase", "safe_scope_name", "validate_scope"]
 
 log = logging.getLogger(__name__)
 
-class KnowledgeBase(IngestEntryPoints):
+class KnowledgeBase(IngestEntryPoints, CatalogReads):
     def __init__(
         self,
         data_dir: str | Path,
@@ -85,22 +86,6 @@ class KnowledgeBase(IngestEntryPoints):
         return self._auto().recorded_for(seen[1], bool(generation))
 
     # ================================================================ reading
-    def list_documents(self) -> list[DocumentInfo]:
-        return self.catalog.documents()
-
-    def get_document(self, ref: int | str) -> DocumentInfo | None:
-        return self._find(ref)
-
-    def get_chunks(self, ids: Iterable[int]) -> list[Hit]:
-        """Chunks by id (in the order asked, unknown ids skipped) as score-less Hits."""
-        wanted = [int(i) for i in ids]
-        rows = self.catalog.chunk_rows(wanted)
-        return [
-            Hit(chunk_id=r.id, document_id=r.document_id, text=r.text, title=r.title, source=r.source,
-                page=r.page, heading=r.heading)
-            for r in (rows.get(i) for i in wanted) if r is not None
-        ]
-
     def stats(self) -> dict[str, object]:
         documents, chunks = self.catalog.counts()
         dense, _sparse, generation = self._current()

@@ -9,7 +9,7 @@ the snapshot's generation differs from the one it was built for, so it is never 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ from ..fusion import Fused
 from ..ingest import Plan, Progress, encode_rows, plan_document, scan_plans
 from ..ingest_api import IngestEntryPoints
 from ..ingest_steps import attempt
+from ..kb_reads import CatalogReads
 from ..layout import validate_scope
 from ..rerank import Reranker, load_reranker
 from ..sparse import SparseIndex
@@ -50,7 +51,7 @@ class _Held:
     dim: int
 
 
-class PgKnowledgeBase(IngestEntryPoints):
+class PgKnowledgeBase(IngestEntryPoints, CatalogReads):
     def __init__(self, dsn: str, scope: str, embedder: Embedder | EmbedderPool,
                  config: RetrievalConfig | None = None, *, reranker: Reranker | None = None,
                  data_dir: str | Path | None = None) -> None:
@@ -86,19 +87,6 @@ class PgKnowledgeBase(IngestEntryPoints):
             check_name(self.scope, state.embedder, embedder)
 
     # ================================================================ reading
-    def list_documents(self) -> list[DocumentInfo]:
-        return self.catalog.documents()
-
-    def get_document(self, ref: int | str) -> DocumentInfo | None:
-        return self._find(ref)
-
-    def get_chunks(self, ids: Iterable[int]) -> list[Hit]:
-        """Chunks by id (in the order asked, unknown ids skipped) as score-less Hits."""
-        wanted = [int(i) for i in ids]
-        rows = self.catalog.chunk_rows(wanted)
-        return [Hit(chunk_id=r.id, document_id=r.document_id, text=r.text, title=r.title, source=r.source,
-                    page=r.page, heading=r.heading) for r in (rows.get(i) for i in wanted) if r is not None]
-
     def stats(self) -> dict[str, object]:
         with self.connections.snapshot() as conn:
             state = self.catalog.index_state(conn)

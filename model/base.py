@@ -70,6 +70,12 @@ class GeneratorError(RuntimeError):
     """A backend failed in a way the user should hear about in one line."""
 
 
+def error_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message (its type's name when it has none), at most `limit` chars."""
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:limit]
+
+
 @runtime_checkable
 class Generator(Protocol):
     name: str

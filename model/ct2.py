@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from model.base import GeneratorError, Prompt
+from model.base import GeneratorError, Prompt, error_line
 from model.chat_encode import PromptEncoder
 from model.decode import RowText
 from model.detok import IncrementalText
@@ -154,8 +154,7 @@ def prepare(model: str | os.PathLike[str] | None, cache_dir: Path | None, comput
     try:
         convert(source, target, compute_type)
     except Exception as exc:  # noqa: BLE001 - any converter failure is one line
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise GeneratorError(f"could not convert {path.name} for CTranslate2: {first}") from exc
+        raise GeneratorError(f"could not convert {path.name} for CTranslate2: {error_line(exc)}") from exc
     return target
 
 
@@ -188,7 +187,7 @@ class Ct2Generator(BatchingWorker):
                                                 intra_threads=cfg.threads)
             self.tokenizer = AutoTokenizer.from_pretrained(self.folder)
         except Exception as exc:  # noqa: BLE001
-            raise GeneratorError(f"could not load the CTranslate2 model: {str(exc).splitlines()[0][:200]}") from exc
+            raise GeneratorError(f"could not load the CTranslate2 model: {error_line(exc)}") from exc
         meta = json.loads((self.folder / _MARKER).read_text())
         self._eos = frozenset(int(i) for i in meta.get("eos_ids") or [])
         pad = self.tokenizer.pad_token_id

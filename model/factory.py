@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from model.base import Generator, GeneratorError
+from model.base import Generator, GeneratorError, error_line
 
 BACKENDS = ("local", "ct2", "auto", "openai", "extractive", "llamacpp")
 
@@ -80,7 +80,7 @@ def _fastest_local(cfg: dict[str, Any]) -> Generator:
     try:
         gen = build_generator("ct2", **cfg)
     except Exception as exc:  # noqa: BLE001 - any ct2 failure falls back, in one line
-        log.warning("generator: local (transformers); ct2 unavailable: %s", str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+        log.warning("generator: local (transformers); ct2 unavailable: %s", error_line(exc))
         return build_generator("local", **cfg)
     log.info("generator: ct2 (CTranslate2 %s on CPU)", cfg.get("compute_type", "int8"))
     return gen

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.base import GeneratorError
+from model.base import GeneratorError, error_line
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def _load_weights(model: str | os.PathLike[str], cache_dir: Path | None) -> tupl
     except GeneratorError:
         raise
     except Exception as exc:  # noqa: BLE001 - any loader failure is one line for the user
-        raise GeneratorError(f"could not load model {path.name}: {_one_line(exc)}") from exc
+        raise GeneratorError(f"could not load model {path.name}: {error_line(exc)}") from exc
 
 
 def _load_gguf_direct(path: Path) -> tuple[Any, Any]:
@@ -163,8 +163,3 @@ def _load_gguf_direct(path: Path) -> tuple[Any, Any]:
     model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
     model.hf_quantizer = None
     return model, AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]

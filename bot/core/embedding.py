@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from model.base import error_line
 from retrieval import textlang
 from retrieval.embedder import Embedder
 from retrieval.embedders import EmbedderPool
@@ -32,4 +33,4 @@ def warm_up(embedder: Embedder) -> None:
         embedder.encode(["warm up"])
         textlang.warm()
     except Exception as exc:  # noqa: BLE001 - warming is an optimisation, never a crash
-        logging.getLogger(__name__).warning("warming the embedder failed: %s", str(exc).splitlines()[0][:200])
+        logging.getLogger(__name__).warning("warming the embedder failed: %s", error_line(exc))

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .token_pooling import PassageTokens, PooledPassage, Ranges, length_batches, pool_passage
+from .token_pooling import PassageTokens, PooledPassage, Ranges, length_batches, padded, pool_passage
 
 
 def default_model_path() -> str:
@@ -123,13 +123,7 @@ class Embedder:
         encodings = self._span_tok.encode_batch(list(texts))
         pooled: dict[int, PooledPassage] = {}
         for rows in length_batches([len(e.ids) for e in encodings], self.batch_size):
-            width = max(len(encodings[i].ids) for i in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, i in enumerate(rows):
-                ids[r, : len(encodings[i].ids)] = encodings[i].ids
-                mask[r, : len(encodings[i].ids)] = 1
-            hidden = self._hidden_states(ids, mask)
+            hidden = self._hidden_states(*padded([encodings[i].ids for i in rows]))
             for r, i in enumerate(rows):
                 e = encodings[i]
                 tokens = PassageTokens(hidden[r, : len(e.ids)], np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2),

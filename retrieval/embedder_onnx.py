@@ -18,6 +18,7 @@ import numpy as np
 
 from .embedder import Embedder, _token_counter
 from .locking import ScopeLock
+from .token_pooling import length_batches, padded
 
 MARKER = "done"
 MODEL_FILE = "model.onnx"
@@ -141,23 +142,14 @@ class OnnxEmbedder(Embedder):
         return np.asarray(hidden, dtype=np.float32)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        session = self.model
+        _ = self.model
         if len(texts) == 0:
             return np.zeros((0, self._dim), dtype=np.float32)
         encoded = self._tok.encode_batch(list(texts))
-        order = np.argsort([len(e.ids) for e in encoded], kind="stable")  # like lengths together: little padding
         out = np.empty((len(texts), self._dim), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            width = max(len(encoded[i].ids) for i in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, i in enumerate(rows):
-                n = len(encoded[i].ids)
-                ids[r, :n] = encoded[i].ids
-                mask[r, :n] = 1
-            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                        "token_type_ids": np.zeros_like(ids)})[0]
+        for rows in length_batches([len(e.ids) for e in encoded], self.batch_size):  # little padding
+            ids, mask = padded([encoded[i].ids for i in rows])
+            hidden = self._hidden_states(ids, mask)
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)

@@ -63,6 +63,17 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
+def padded(id_lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(input ids, attention mask), both (rows, longest) int64, zero-padded on the right."""
+    width = max((len(ids) for ids in id_lists), default=0)
+    ids = np.zeros((len(id_lists), width), dtype=np.int64)
+    mask = np.zeros((len(id_lists), width), dtype=np.int64)
+    for r, row in enumerate(id_lists):
+        ids[r, : len(row)] = row
+        mask[r, : len(row)] = 1
+    return ids, mask
+
+
 def length_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
     """Indices of `lengths` in batches of like lengths (little padding), shortest first."""
     order = np.argsort(np.asarray(lengths, dtype=np.int64), kind="stable")

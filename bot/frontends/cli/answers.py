@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.core.config import Settings
+from bot.frontends.cli.stores import opened_store
 from bot.services.curated import CuratedError, Curation
 from bot.services.unanswered import Encode, Topic, UnansweredTopics
 from bot.store import CuratedRow, DocRef, Store
@@ -44,11 +45,8 @@ def _fail(message: str) -> typer.Exit:
 
 def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     async def go() -> T:
-        store = await Store.open(settings.db_path, settings.database_url)
-        try:
+        async with opened_store(settings) as store:
             return await work(store)
-        finally:
-            await store.close()
 
     try:
         return asyncio.run(go())

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.core.config import Settings
-from bot.store import Store
+from bot.frontends.cli.stores import opened_store
 from bot.store.job_rows import JobRow
 from retrieval.errors import one_line
 
@@ -20,11 +20,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 async def _recent(settings: Settings, limit: int, scope: str | None) -> list[JobRow]:
-    store = await Store.open(settings.db_path, settings.database_url)
-    try:
+    async with opened_store(settings) as store:
         return await store.jobs.recent(limit, scope)
-    finally:
-        await store.close()
 
 
 def jobs_cmd(

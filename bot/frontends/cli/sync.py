@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.core.config import Settings
+from bot.frontends.cli.stores import opened_store
 from bot.services.ingest_jobs import ingest_now, job_kind
 from bot.services.resync import ResyncService, SyncInfo, describe
-from bot.store import Store
 from bot.store.job_rows import JobPayload, JobRow
 from retrieval.loaders import is_url
 from retrieval.resync import ResyncReport, parse_interval
@@ -52,11 +52,8 @@ async def enqueue_sources(settings: Settings, scope: str, sources: Sequence[str]
                           sitemap: bool) -> JobRow:
     """`ragcord ingest --queue`: the job only (no models loaded), for a worker (`ragcord run`, the console)."""
     payload = JobPayload(sources=[_absolute(s) for s in sources], every_s=every_s, sitemap=sitemap)
-    store = await Store.open(settings.db_path, settings.database_url)
-    try:
+    async with opened_store(settings) as store:
         return await store.jobs.enqueue(scope, job_kind(sources, sitemap), payload, "cli")
-    finally:
-        await store.close()
 
 
 def _absolute(source: str) -> str:

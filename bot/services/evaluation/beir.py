@@ -39,7 +39,8 @@ FUSION_OF = {"bm25": "sparse", "dense": "dense"}
 
 def eval_settings(settings: Settings, data: EvalSet) -> Settings:
     """An isolated data dir per dataset version, so reruns reuse the index and never touch real logs."""
-    folder = cache_folder(settings.data_dir, data.name, data.fingerprint(), settings.embedder.model)
+    folder = cache_folder(settings.data_dir, data.name, data.fingerprint(), settings.embedder.model,
+                         settings.embedder.runtime)
     # the whole corpus is indexed, however many documents a guild may hold
     return settings.updated(**{"data_dir": folder, "limits.max_documents": 0})
 

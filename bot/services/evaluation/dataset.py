@@ -35,11 +35,15 @@ class EvalSet:
         return h.hexdigest()[:12]
 
 
-def cache_folder(data_dir: Path, name: str, fingerprint: str, embedder_model: str | None) -> Path:
+def cache_folder(data_dir: Path, name: str, fingerprint: str, embedder_model: str | None,
+                 runtime: str | None = None) -> Path:
     """Where a set's index lives under DATA_DIR/eval/: one folder per set version and per embedder
     setting, so a run with another `[embedder] model` never opens (or is refused) an index built by
-    the other one."""
+    the other one. `runtime = "onnx-int8"` gets its own folder too: its vectors are not fp32's, and an
+    fp32 index would be queried with fp32 (retrieval/embedders.py), i.e. int8 never evaluated."""
     tag = re.sub(r"[^A-Za-z0-9.]+", "_", Path(embedder_model).name) if embedder_model else ""
+    if runtime == "onnx-int8":
+        tag = f"{tag}-int8" if tag else "int8"
     return data_dir / "eval" / (f"{name}-{fingerprint}-{tag}" if tag else f"{name}-{fingerprint}")
 
 

@@ -261,7 +261,8 @@ async def open_realdocs(
 ) -> tuple[RealDocsSet, Assistant]:
     """The set and an assistant over its documents, indexed once per set version under DATA_DIR/eval/."""
     data = load_realdocs(folder, limit)
-    cache = cache_folder(settings.data_dir, data.name, data.fingerprint(), settings.embedder.model)
+    cache = cache_folder(settings.data_dir, data.name, data.fingerprint(), settings.embedder.model,
+                         settings.embedder.runtime)
     settings = settings.updated(**{"data_dir": cache, "limits.max_documents": 0})
     assistant = await Assistant.create(settings)
     try:

@@ -101,11 +101,24 @@ class ExtractiveGenerator:
         chosen = self.select(query, prompt.passages)
         if not chosen:
             return Generation(DONT_KNOW, backend=self.name)
+        parts = question_parts(query)
+        if len(parts) == 2:  # "Does X …? If not, what should I run instead?": each part its sentence
+            chosen = self._with_second_part(chosen, parts, prompt.passages)
         lead = chosen[0].passage
         chosen.sort(key=lambda s: (s.passage != lead, s.passage, s.index))  # the answering passage first, in reading order
         text = " ".join(f"{_end(s.text)} [{s.n}]" for s in chosen)
         cited = tuple(dict.fromkeys(s.n for s in chosen))
         return Generation(text, backend=self.name, cited=cited)
+
+    def _with_second_part(self, chosen: list[Scored], parts: list[str], passages: Sequence[Passage]) -> list[Scored]:
+        """The best sentence for the question's second part (read with the first part, which names
+        what it is about), when the answer does not already hold it."""
+        said = {(c.passage, c.index) for c in chosen}
+        for extra in self.rank(f"{parts[1]} {parts[0]}", passages)[:SECOND_PART_REACH]:
+            if (extra.passage, extra.index) in said or any(_repeats(extra.text, c.text) for c in chosen):
+                continue
+            return [*chosen[: self.max_sentences - 1], extra]
+        return chosen
 
     def select(self, query: str, passages: Sequence[Passage]) -> list[Scored]:
         """The sentences that answer `query` best; headings and labels are never answers.
@@ -117,6 +130,25 @@ class ExtractiveGenerator:
         next sentence when it holds the asked-for fact ("… will pack them. The default is 6700."),
         and in FAQ-shaped text the sentences after a matched question.
         """
+        ranked = self.rank(query, passages)
+        if not ranked:
+            return []
+        split = [split_sentences(p.text) for p in passages]
+        shape = analyse(query)
+        best = ranked[0]
+        chosen: list[Scored] = []
+        for s in ranked:
+            if len(chosen) >= self.max_sentences or s.score < self.keep_ratio * best.score:
+                break
+            if chosen and s.passage != best.passage and s.score < self.tie * best.score:
+                continue  # further sentences from another passage only when they score as well
+            for item in _answer_for(s, split[s.passage], shape, query) or [s]:
+                if len(chosen) < self.max_sentences and not any(_near_duplicate(item.text, c.text) for c in chosen):
+                    chosen.append(item)
+        return chosen
+
+    def rank(self, query: str, passages: Sequence[Passage]) -> list[Scored]:
+        """Every candidate sentence scored for `query`, best first; empty when none comes close."""
         split = [split_sentences(p.text) for p in passages]
         candidates = [
             (pi, si, p.n, sent)
@@ -155,19 +187,9 @@ class ExtractiveGenerator:
                 factor *= INVERSE_PENALTY
             scored.append(Scored(pi, si, n, sent, (float(s) + bonus) * factor * (1.0 - self.rank_decay * min(pi, 10))))
         scored.sort(key=lambda s: (-s.score, s.passage, s.index))
-        best = scored[0]
-        if (floor if self.cosine_span != (0.0, 1.0) else best.score) < self.min_score:
+        if (floor if self.cosine_span != (0.0, 1.0) else scored[0].score) < self.min_score:
             return []
-        chosen: list[Scored] = []
-        for s in scored:
-            if len(chosen) >= self.max_sentences or s.score < self.keep_ratio * best.score:
-                break
-            if chosen and s.passage != best.passage and s.score < self.tie * best.score:
-                continue  # further sentences from another passage only when they score as well
-            for item in _answer_for(s, split[s.passage], shape, query) or [s]:
-                if len(chosen) < self.max_sentences and not any(_near_duplicate(item.text, c.text) for c in chosen):
-                    chosen.append(item)
-        return chosen
+        return scored
 
 
 def as_tokens(text: str) -> list[Token]:
@@ -204,6 +226,12 @@ def _near_duplicate(a: str, b: str) -> bool:
     return len(ta & tb) / min(len(ta), len(tb)) >= 0.8
 
 
+def _repeats(a: str, b: str) -> bool:
+    """`a` says nothing `b` does not: the same words and no fact of its own ("dpkg --purge" where
+    `b` says "dpkg --remove" is news, however alike the rest)."""
+    return _near_duplicate(a, b) and {s.norm for s in find_spans(a)} <= {s.norm for s in find_spans(b)}
+
+
 def _end(sentence: str) -> str:
     s = clean_sentence(sentence).rstrip(";,；，")
     if s[-1:] in "。！？」』）":
@@ -238,6 +266,8 @@ INVERSE_PENALTY = 0.75
 _UNDOING = re.compile(r"\b(?:skip|prevent|disabl|stop|avoid|without|suppress|turn(?:s|ed)? off|bypass|ignor|omit|exclud)"
                       r"|[不没别勿]|禁止|跳过|关闭|忽略|排除|取消", re.IGNORECASE)
 
+SECOND_PART_REACH = 3  # a second part's sentence is one of the best three for it, or none
+RESTATES_NOVEL = 0.34  # at most this share of a restating sentence's words is new
 COMPLETION_REACH = 3  # sentences after an answer searched for the fact or default it lacks
 
 
@@ -257,7 +287,9 @@ def restates(sentence: str, question: str) -> bool:
     if not terms or len(sentence.split()) > 14 or find_spans(sentence):
         return False
     novel = terms - set(content_terms(question))
-    return len(novel) / len(terms) <= 0.6
+    # "Only the table owner, the schema owner, and superuser can drop a table." adds two of five
+    # words to "who can drop a table?": that is an answer, not the question's own title
+    return len(novel) / len(terms) <= RESTATES_NOVEL
 
 
 def _answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape, question: str) -> list[Scored]:
@@ -290,6 +322,22 @@ def _answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape
             break
         follow.append(Scored(sentence.passage, si, sentence.n, _strip_label(text), sentence.score))
     return follow
+
+
+# where a two-part question splits: after a question mark, or before ", and how/what/which …"
+_PART_BREAK = re.compile(
+    r"(?<=[?？])\s*(?=\S)|,?\s+and (?=(?:how|what|which|where|when|why|who|whom|can|does|do|is|are|should)\b)",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """"Which file holds X, and how can a user override it?" → its two questions; one part for most.
+    A part with fewer than two words of its own ("Why?") is not a question of its own."""
+    parts = [p.strip(" ,") for p in _PART_BREAK.split(question.strip()) if p and p.strip(" ,")]
+    if len(parts) != 2 or any(len(p.split()) < 3 for p in parts):
+        return [question]
+    return parts
 
 
 def _is_question(text: str) -> bool:

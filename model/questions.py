@@ -16,7 +16,8 @@ from model.textutil import content_terms
 _EXPECT: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), frozenset(kinds))
     for pattern, kinds in (
-        (r"\bhow (many|much)\b|\bwhat (number|percentage|amount|size|level|value|price|cost)\b",
+        (r"\bhow (many|much)\b|\bwhat (number|percentage|amount|size|level|value|price|cost|port|limit)\b"
+         r"|\bat what (\w+ )?(age|size|length|point|level|count|threshold|percentage|rate)\b|\b(release|version) number\b",
          ("number", "duration")),
         (r"\bhow (long|old|often|soon|quickly)\b|\bwhen\b.*\b(expire|due|deadline)|\bwithin how\b",
          ("duration", "number")),
@@ -24,6 +25,14 @@ _EXPECT: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"\b(which|what) (config(uration)? )?(variable|setting|key|parameter|property|field)s?\b",
          ("identifier",)),
         (r"\b(which|what) (file|directory|folder|path|environment variable)s?\b", ("identifier", "quoted")),
+        # "which single package pulls in a compiler…", "which make target…", "which algorithm…" (the
+        # question itself, not "how can I find out which package…"): in technical text the answer is
+        # a code-like word ("build-essential", `deb-pkg`, `scram-sha-256`)
+        (r"^\W*(\w+ )?(which|what) (\w+ )?(package|make target|build target|tool|program|utility|algorithm|keyword|clause|lock|mode|"
+         r"privilege|role|encoding|format)s?\b", ("identifier", "option", "quoted")),
+        # "which non-profit organisation…": a proper name
+        (r"^\W*(\w+ )?(which|what) ([\w-]+ ){0,2}(organi[sz]ation|company|foundation|project|distribution|vendor)s?\b",
+         ("name",)),
         # "where is the default template directory?", "where are the logs stored?": a path
         (r"\bwhere (is|are|does|do|can i find)\b.*\b(file|directory|folder|path|logs?|stored|kept|located|installed)s?\b",
          ("identifier",)),
@@ -45,14 +54,30 @@ _ZH_DEFAULT = re.compile(r"默认|缺省|預設|默認")
 _POLAR = re.compile(
     r"^\s*(do|does|did|is|are|was|were|can|could|will|would|should|has|have|may|must)\b", re.IGNORECASE
 )
+_LEFT_OUT = r"(choose|set|give|specify|say|pass|name|configure|change|select|pick|provide|supply)"
+# the question asks what happens when the user leaves something out: "… if I don't choose one?",
+# "… without naming a lock mode?", "… when nothing else is configured?", "… unless I change it?"
 _DEFAULT = re.compile(
-    r"\bby default\b|\bdefaults?\b|\bif (i|you) (do not|don't) (choose|set|give|specify)|"
-    r"\bwhen (none|nothing) is (given|set|specified)\b|\bunless configured\b|\bout of the box\b",
+    rf"\bby default\b|\bdefaults?\b|\bif (i|you|we) (do not|don't|didn't|did not|never) {_LEFT_OUT}"
+    rf"|\bwithout (naming|specifying|giving|setting|passing|choosing|saying|selecting|picking|any) "
+    rf"|\bwhen (none|nothing)( else)? is (given|set|specified|configured|chosen|passed|supplied|provided)\b"
+    rf"|\bwhen no \S+( \S+)? (is|are) (given|set|specified|passed|supplied)\b|\b(with|given) no (arguments?|options?|value)\b"
+    rf"|\bunless (i|you|we) {_LEFT_OUT}|\bunless configured\b|\bout of the box\b|\bif (it is |they are )?omitted\b",
+    re.IGNORECASE,
+)
+# a passage sentence stating what holds when nothing is chosen: "Defaults to HEAD if omitted.",
+# "If no lock mode is specified, then ACCESS EXCLUSIVE … is used.", "If not specified, fall back to …"
+_STATES_DEFAULT = re.compile(
+    r"default|\bif (no|not|none)\b[^.;]{0,40}\b(specified|given|set|supplied|provided|present|chosen)\b"
+    r"|\b(if|when) omitted\b|\bfalls? back\b|\bis assumed\b",
     re.IGNORECASE,
 )
 # a capitalised word after the first one, a word with a digit, a year or a version: what a question names
 _NAMED = re.compile(r"(?<=[\w,;:)] )[A-Z][\w'-]*[a-z][\w'-]*|(?<=[\w,;:)] )[A-Z]{2,}\b|\b[A-Za-z]+\d[\w.]*\b"
                     r"|\b(?:1[89]|20)\d\d\b|\b\d+\.\d+(?:\.\d+)*\b|\b[a-z]+\.[A-Za-z][\w.]*\b")
+# an option or a snake_case name the question quotes ("--group", "shared_buffers"): text that does
+# not hold it exactly does not speak of it, however many of its parts ("shared", "buffers") it holds
+_CODE = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]+|\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
 # words that shape the question but are not what it is about
 _FRAME = frozenset(content_terms(
     "default defaults happen happens use used using way mean means called name option variable "
@@ -70,6 +95,7 @@ class Shape:
     wants_default: bool  # asks for the default behaviour or value
     focus: tuple[str, ...]  # stemmed content terms the question is about
     names: tuple[str, ...] = ()  # stemmed names and code-like words ("GitLab", "Chocolatey", "v2.1")
+    codes: tuple[str, ...] = ()  # options and snake_case names, lower case ("--group", "shared_buffers")
 
     def fits(self, kinds: set[str]) -> bool:
         """Whether a sentence holding spans of `kinds` can answer the question (True when open)."""
@@ -89,9 +115,17 @@ def analyse(question: str) -> Shape:
         wants_default=bool(_DEFAULT.search(question) or _ZH_DEFAULT.search(question)),
         focus=tuple(terms),
         names=tuple(dict.fromkeys(t for w in _NAMED.findall(question) for t in content_terms(w))),
+        codes=tuple(dict.fromkeys(m.lower() for m in _CODE.findall(question))),
     )
 
 
+def unmentioned_codes(shape: Shape, texts: list[str]) -> list[str]:
+    """The question's options and snake_case names that none of `texts` holds (Markdown escapes
+    such as "pg\\_dump" ignored)."""
+    flat = " ".join(texts).lower().replace("\\", "")
+    return [c for c in shape.codes if c not in flat]
+
+
 def mentions_default(text: str) -> bool:
-    """Whether a passage sentence speaks of a default ("default", "默认", "缺省")."""
-    return "default" in text.lower() or _ZH_DEFAULT.search(text) is not None
+    """Whether a passage sentence speaks of a default ("default", "if no … is specified", "默认", "缺省")."""
+    return _STATES_DEFAULT.search(text) is not None or _ZH_DEFAULT.search(text) is not None

@@ -16,7 +16,7 @@ from bot.core.grounding import Support, assess
 from model.base import Generation, Passage
 from model.calibration import Calibration, Signals, calibration_for
 from model.confidence import agreement, logprob_confidence
-from model.questions import analyse
+from model.questions import analyse, unmentioned_codes
 from model.spans import find_spans
 from model.textutil import content_words, split_sentences, strip_citations
 from retrieval.embedder import Embedder
@@ -71,7 +71,7 @@ class Judge:
         named = sum(t in everywhere for t in shape.names) / len(shape.names) if shape.names else 1.0
         # a question about a name no passage mentions ("… with Chocolatey?", "… on Windows?", "2008 年…")
         # is not answered by these passages, however close the rest of them comes
-        unnamed = named < 1.0
+        unnamed = named < 1.0 or bool(unmentioned_codes(shape, [*texts, *(p.title for p in passages)]))
         judged = []
         for i, (g, (s, relevance)) in enumerate(zip(gens, measured)):
             if g.cited and not s.cited:

@@ -195,3 +195,21 @@ def test_a_question_asking_for_the_negative_option_gets_it() -> None:
     gen = ExtractiveGenerator().answer(Prompt("Which option stops git revert from opening the commit message editor?",
                                               passages))
     assert gen.text.startswith("--no-edit")
+
+
+def test_a_two_part_question_gets_a_sentence_for_each_part() -> None:
+    text = ("Remove a service but keep its settings: run svc --remove web. "
+            "Remove a service and its settings: run svc --wipe web. "
+            "Services start at boot unless disabled.")
+    gen = ExtractiveGenerator().answer(Prompt(
+        "Does svc --remove also delete a service's settings? If not, what should I run instead?",
+        [Passage(1, "svc", text)]))
+    assert "--remove web" in gen.text and "--wipe web" in gen.text and "boot" not in gen.text
+
+
+def test_a_sentence_adding_the_asked_for_people_is_an_answer_not_a_restated_question() -> None:
+    text = ("Only the project owner, the group owner and an administrator can delete a project. "
+            "Deleted projects go to the bin for a week.")
+    gen = ExtractiveGenerator().answer(Prompt("Besides an administrator, who can delete a project?",
+                                              [Passage(1, "projects", text)]))
+    assert gen.text.startswith("Only the project owner, the group owner")

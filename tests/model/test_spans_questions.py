@@ -45,6 +45,16 @@ def test_negation(text: str, expected: bool) -> None:
     ("Does git stash show list untracked files?", set(), True, False),
     ("What name does git init give the first branch if I don't choose one?", set(), False, True),
     ("Why is the sky blue?", set(), False, False),
+    # leaving something out is asking for the default, however it is put
+    ("If I run the tool without naming a mode, which mode is used?", set(), False, True),
+    ("What cache size does the server use when nothing else is configured?", set(), False, True),
+    ("At what queue length does the broker start dropping, unless I change it?", {"number", "duration"}, False, True),
+    ("Which port does the daemon listen on if it is omitted?", set(), False, True),
+    # "which package…" asked for itself wants a code-like word; inside a "how" question it does not
+    ("Which single package installs the compilers?", {"identifier", "option", "quoted"}, False, False),
+    ("How can I find out which package owns a file?", set(), False, False),
+    ("Which non-profit organisation holds the trademark?", {"name"}, False, False),
+    ("Which release number went with the codename jade?", {"number", "duration"}, False, False),
 ])
 def test_question_shapes(question: str, expects: set[str], polar: bool, default: bool) -> None:
     shape = analyse(question)
@@ -64,6 +74,21 @@ def test_names_a_question_is_about() -> None:
     assert analyse("How do I sign commits on GitLab with an SSH key?").names == ("gitlab", "ssh")
     assert "2010" in analyse("Who won the World Cup in 2010?").names
     assert analyse("how do refunds work?").names == ()
+
+
+def test_options_and_snake_case_names_a_question_quotes_must_be_there_exactly() -> None:
+    from model.questions import unmentioned_codes
+
+    shape = analyse("What is the default of max_workers, and does --dry-run change it?")
+    assert shape.codes == ("max_workers", "--dry-run")
+    assert unmentioned_codes(shape, ["The max\\_workers setting", "Use --dry-run to test."]) == []
+    assert unmentioned_codes(shape, ["Workers: the max number", "A dry run tests."]) == ["max_workers", "--dry-run"]
+    assert analyse("Which non-profit organisation has an e-mail list?").codes == ()
+
+
+def test_a_relative_path_is_not_a_pair_of_words_with_a_slash() -> None:
+    assert kinds("a C/C++ compiler and/or a TCP/IP stack") == [("name", "TCP")]
+    assert [k for k, _ in kinds("edit src/main.c, .git/config or refs/heads/main")] == ["identifier"] * 3
 
 
 def test_spans_touching_chinese_text() -> None:

@@ -42,3 +42,17 @@ async def test_a_name_no_passage_mentions_refuses_however_close_the_rest() -> No
     assert asked[0].confidence == 0.0
     assert asked[0].signals.named == 2 / 3  # git, windows found; chocolatey not
     assert plain[0].confidence > 0.3
+
+
+async def test_an_option_no_passage_holds_refuses_though_its_parts_are_everywhere() -> None:
+    """"the default of shared_buffers?" over a page about a BUFFERS option that shares its words."""
+    from model.base import Generation, Passage
+    from retrieval.embedder import Embedder
+
+    judge = Judge(Embedder())
+    passages = [Passage(1, "EXPLAIN", "BUFFERS: include information on shared buffer usage. The default is off.")]
+    reading = Generation("BUFFERS: include information on shared buffer usage. [1]", backend="extractive", cited=(1,))
+    asked = await judge.judge("What is the default value of shared_buffers?", [reading], passages, 0.7)
+    plain = await judge.judge("What does the BUFFERS option include?", [reading], passages, 0.7)
+    assert asked[0].confidence == 0.0
+    assert plain[0].confidence > 0.3

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..config import Limits
 from ..errors import IngestError
@@ -18,12 +19,15 @@ def parse_html(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, l
     soup = BeautifulSoup(_decode_html(data), "html.parser")
     title = _html_title(soup) or fallback_title
     _drop_boilerplate(soup)
+    _unwrap_named_anchors(soup)
+    _flatten_inline_code(soup)
     sections: list[Section] = []
     extracted = _trafilatura(str(soup))
     if extracted and 2 * len(_MD_HEADING.findall(extracted)) < len(_headings(soup)) - 1:  # headings lost
         extracted = _extract_keeping_headings(soup) or extracted
     if extracted and extracted.strip():
-        _, sections = split_markdown(_tidy_extracted(extracted))
+        _, sections = split_markdown(_tidy_extracted(extracted))  # the escapes still guard the headings
+        sections = [replace(s, text=_unescape_markdown(s.text)) for s in sections]
     if not sections:
         sections = _html_sections_bs4(soup)
     return title, sections
@@ -91,7 +95,55 @@ _CJK_START = re.compile(f"\\s*[{UNSPACED}]")
 # an inline <code> holding line breaks comes out as a fence opened mid-sentence ("using ```\napt-get\n```"):
 # left alone, that fence would swallow the rest of the page
 _INLINE_FENCE = re.compile(r"(\S[ \t]*)```\n(.{0,400}?)\n```", re.DOTALL)
-_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_BOLD = re.compile(r"(?<!\\)(\*\*|__)(?=\S)(.+?)(?<=[^\s\\])\1")  # "\**" is an escaped star and a marker
+
+
+def _unescape_markdown(text: str) -> str:
+    """The text without the backslashes trafilatura puts before Markdown syntax characters
+    ("pg\\_dump", "\\`foreign'", "\\# not a heading"): exactly its escapes are undone (a run of
+    2n+1 backslashes before * _ ` ~ [ ] < is n backslashes and the character; one before a line's
+    leading # > - + or "1." marker; one before a table cell's |), so "C:\\path" or "\\n" stays,
+    and code fences and code spans are left exactly as they are."""
+    out: list[str] = []
+    in_fence = False
+    for line in text.split("\n"):
+        if FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence:
+            line = _ORDERED_ESCAPE.sub(r"\1\2", _BLOCK_ESCAPE.sub(r"\1\2", line, count=1), count=1)
+            line = line.replace("\\|", "|") if line.startswith("|") else line
+            line = _INLINE_ESCAPE.sub(_unescape_run, line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _unescape_run(match: re.Match[str]) -> str:
+    run, char = match.group("run"), match.group("char")
+    if run is None or len(run) % 2 == 0:  # a code span, or backslashes that escape nothing here
+        return match.group(0)
+    return "\\" * (len(run) // 2) + char
+
+
+_LIST_PREFIX = r"(?:[ \t]*(?:[-+*]|\d{1,9}[.)]|>)[ \t]+)*[ \t]*"
+_BLOCK_ESCAPE = re.compile(rf"^({_LIST_PREFIX})\\(#{{1,6}}(?=[ \t]|$)|>|[-+](?=[ \t]|$))")
+_ORDERED_ESCAPE = re.compile(rf"^({_LIST_PREFIX}\d{{1,9}})\\([.)])(?=[ \t]|$)")
+_INLINE_ESCAPE = re.compile(r"(?P<code>(`+)(?!`).+?(?<!`)\2(?!`))|(?P<run>\\+)(?P<char>[*_`~\[\]<])")
+
+
+def _unwrap_named_anchors(soup) -> None:  # noqa: ANN001
+    """<a id="..."></a> marks a place, it is no link: trafilatura counts it as one with no text and
+    drops a short list or paragraph holding one as a block of links (DocBook index terms)."""
+    for anchor in soup.find_all("a"):
+        if not anchor.get("href"):
+            anchor.unwrap()
+
+
+def _flatten_inline_code(soup) -> None:  # noqa: ANN001
+    """Inline <code> holding markup (DocBook's "apt-file search <em><code>foo</code></em>") as plain
+    text: trafilatura loses or moves the nested part ("`apt-file search` `foo`")."""
+    for code in soup.find_all("code"):
+        if code.find(True) is not None and code.find_parent("pre") is None:
+            code.string = code.get_text()
 
 
 def _decode_html(data: bytes) -> str:

@@ -88,8 +88,13 @@ def split_markdown(text: str) -> tuple[str | None, list[Section]]:
 
 
 def _strip_md_inline(text: str) -> str:
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links → their text
-    return re.sub(r"[*_`]+", "", text).strip()
+    text = re.sub(r"(?<!\\)\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links → their text
+    # emphasis and code markers go; a backslash-escaped character ("pg\_dump") is that character, and
+    # so is an underscore inside a word ("password_encryption"), which marks no emphasis
+    return _INLINE_MARKUP.sub(lambda m: m.group(1) or "", text).strip()
+
+
+_INLINE_MARKUP = re.compile(r"\\([!-/:-@\[-`{-~])|[*`]+|(?<![^\W_])_+|_+(?![^\W_])")
 
 
 def parse_md(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, list[Section]]:

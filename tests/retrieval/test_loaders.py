@@ -5,8 +5,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+from retrieval.config import Limits
 from retrieval.errors import IngestError
 from retrieval.loaders import SUPPORTED_EXTENSIONS, decode_text, iter_sources, load, split_markdown
+from retrieval.parsers.html import _tidy_extracted, _unescape_markdown, parse_html
+from retrieval.parsers.pdf import _clean_pdf_text
 
 from .conftest import write_docx, write_pdf
 
@@ -154,6 +157,47 @@ def test_encrypted_pdf(tmp_path: Path) -> None:
         load(locked)
 
 
+def _page(number: int, body: str) -> str:
+    return f"ACME Widget Manual\n{body}\nACME 2024 page {number}"
+
+
+def test_pdf_running_header_and_footer_dropped_from_every_page(tmp_path: Path) -> None:
+    bodies = ["Batteries last a year.", "Chargers need mains power.", "Cables are sold apart.", "Cases are waterproof."]
+    doc = load(write_pdf(tmp_path / "manual.pdf", [_page(n, body) for n, body in enumerate(bodies, start=1)]))
+    assert [(s.page, s.text) for s in doc.sections] == list(enumerate(bodies, start=1))
+
+
+def test_pdf_lines_repeated_on_too_few_pages_stay(tmp_path: Path) -> None:
+    two = [_page(1, "Batteries."), _page(2, "Chargers.")]  # on every page, but only two; below on three of seven
+    assert [s.text for s in load(write_pdf(tmp_path / "two.pdf", two)).sections] == two
+    seven = [_page(n, "Cables.") for n in (1, 2, 3)] + [f"{w}.\nBuy {w}." for w in ("Cases", "Lids", "Bags", "Caps")]
+    assert [s.text for s in load(write_pdf(tmp_path / "seven.pdf", seven)).sections] == seven
+
+
+def test_pdf_words_broken_at_line_ends_are_joined(tmp_path: Path) -> None:
+    text = (
+        "Check the permis-\nsion bits, the ENVI-\nRONMENT list and (case-insensi-\ntive) names.\n"
+        "Keep --long-\noption, a dash -\nhere, Smith-\nJones and 512-\nbyte blocks."
+    )
+    doc = load(write_pdf(tmp_path / "hyphens.pdf", [text]))
+    assert doc.sections[0].text == (
+        "Check the permission bits, the ENVIRONMENT list and (case-insensitive) names.\n"
+        "Keep --long-\noption, a dash -\nhere, Smith-\nJones and 512-\nbyte blocks."
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("\ufb01le \ufb02ag \ufb00 o\ufb03ce wa\ufb04e \ufb05 \ufb06", "file flag ff office waffle st st"),
+        ("bash \u2212\u2212help, \u2212e, a\u2010b, c\u2011d", "bash --help, -e, a-b, c-d"),
+        ("Caf\u00e9 \u00bd x\u00b2 \u2126", "Caf\u00e9 \u00bd x\u00b2 \u2126"),  # other compatibility characters stay
+    ],
+)
+def test_pdf_text_spells_out_ligatures_and_plain_hyphens(raw: str, clean: str) -> None:
+    assert _clean_pdf_text(raw) == clean
+
+
 def test_docx_headings_and_tables(tmp_path: Path) -> None:
     path = write_docx(
         tmp_path / "handbook.docx",
@@ -275,9 +319,6 @@ DATA = Path(__file__).parent / "data"
 def test_docbook_page_keeps_its_question_headings() -> None:
     """A DocBook FAQ chapter: every entry's question stays the heading of its answer, and an inline
     command written over several lines does not swallow the rest of the page as code."""
-    from retrieval.config import Limits
-    from retrieval.parsers.html import parse_html
-
     title, sections = parse_html((DATA / "debian-faq-uptodate.en.html").read_bytes(), "x", Limits())
     headings = [s.heading for s in sections]
     assert title.startswith("Chapter 9.")
@@ -296,3 +337,59 @@ def test_chinese_wrapped_in_the_html_source_joins_without_a_space() -> None:
     tidy = _tidy_extracted("主机名最\n长64个字符，\n仅可由小写字母组成。\n\nEnglish\nwrapped")
     assert tidy.split("\n\n")[0] == "主机名最长64个字符，仅可由小写字母组成。"
     assert "English\nwrapped" in tidy  # other text keeps its soft wraps for the sentence splitter
+
+
+ESCAPES_HTML = r"""<html><head><title>pg_dump</title></head><body><main><h1>pg_dump</h1>
+<p>pg_dump is a utility for backing up a PostgreSQL database; it makes consistent backups even while the
+database is in use, and its archives are restored with pg_restore.</p>
+<p>Use `foreign' quoting, a * star, [options] in brackets, 2 < 3, a ~tilde, and C:\temp\new or the \n escape.</p>
+<p># is not a heading here, and neither is this paragraph about the option table below.</p>
+<h2>Options for pg_dump</h2><pre>copy C:\temp\_old a_b *x* [y]</pre><pre><code>printf 'a\_b *c*\n'</code></pre>
+<table><tr><th>Option</th><th>Meaning</th></tr><tr><td>-F a|b</td><td>format_name</td></tr></table>
+<p>More text with snake_case_names and **literal stars** to read.</p></main></body></html>"""
+
+
+def test_html_text_has_no_markdown_escapes_but_keeps_real_backslashes() -> None:
+    _, sections = parse_html(ESCAPES_HTML.encode(), "x", Limits())
+    assert [s.heading for s in sections] == ["pg_dump", "Options for pg_dump"]
+    intro, options = (s.text for s in sections)
+    assert intro.startswith("pg_dump is a utility") and "restored with pg_restore." in intro
+    assert r"Use `foreign' quoting, a * star, [options] in brackets, 2 < 3, a ~tilde, and C:\temp\new or" in intro
+    assert r"or the \n escape." in intro and "\n\n# is not a heading here" in intro
+    assert r"copy C:\temp\_old a_b *x* [y]" in options and r"`printf 'a\_b *c*\n'`" in options
+    assert "| -F a|b | format_name |" in options and "snake_case_names and **literal stars**" in options
+
+
+@pytest.mark.parametrize(
+    ("escaped", "plain"),
+    [
+        ("- \\- item\n1\\. first\n> \\> quoted\n  \\## title", "- - item\n1. first\n> > quoted\n  ## title"),
+        ("a\\\\\\_b, c\\\\_d and x \\- y", "a\\_b, c\\\\_d and x \\- y"),  # 2n+1 backslashes: n; an even run: none
+        ("```\n\\_ kept\n```\n`\\_ kept` \\_", "```\n\\_ kept\n```\n`\\_ kept` _"),  # code is verbatim
+    ],
+)
+def test_unescape_markdown_undoes_only_the_extractors_escapes(escaped: str, plain: str) -> None:
+    assert _unescape_markdown(escaped) == plain
+
+
+def test_escaped_markdown_characters_are_no_markup() -> None:
+    assert _tidy_extracted(r"lacks *?*, *\**, or */\**; **bold**") == r"lacks *?*, *\**, or */\**; bold"
+    assert [s.heading for s in split_markdown("# pg\\_dump, `work_mem` _now_\nbody")[1]] == ["pg_dump, work_mem now"]
+
+
+DIVERT_HTML = """<html><head><title>Diversions</title></head><body><div class="section">
+<h2>How do I override a file installed by a package?</h2>
+<p>Suppose a local user wishes to use a program "login-local" rather than the program "login" provided by the
+login package. Do not overwrite the file: the package system will simply overwrite it again on upgrade.</p>
+<p>Rather, do</p><div class="itemizedlist"><ul><li><p>Execute:</p><pre>dpkg-divert --divert /bin/login.debian /bin/login</pre>
+<p>so that installations of the <code>login</code><a id="idm1"></a> package write elsewhere.</p></li></ul></div>
+<p>Run <code>apt-file search <em><code>foo</code></em></code> to find a file, and read the manual page for
+the details of every option it takes.</p></div></body></html>"""
+
+
+def test_html_list_item_with_a_named_anchor_and_nested_code_markup_kept() -> None:
+    """An empty <a id> (a DocBook index term) made the list item look like a block of links, and
+    markup inside inline code was lost or moved."""
+    text = "\n".join(s.text for s in parse_html(DIVERT_HTML.encode(), "x", Limits())[1])
+    assert "- Execute: dpkg-divert --divert /bin/login.debian /bin/login so that installations" in text
+    assert "Run `apt-file search foo` to find a file" in text

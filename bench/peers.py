@@ -11,22 +11,48 @@ Figures: ingest seconds, query p50/p95 ms (one query at a time, after warm-up), 
 level. Each system is built and queried in turn in the same run; the rows are comparable with one
 another, not across runs. Needs the `bench` extra (txtai, llama-index-core, llama-index-embeddings-
 huggingface); a missing peer is reported and skipped. `--quick`: 100 queries.
+
+Real documents: `--html DIR --questions FILE [--questions FILE ...]` takes a folder of HTML pages
+and questions in the `ragcord eval` real-documents format (`bench/realdocs/README.md`; the
+answerable ones whose `doc` is in the folder are the queries, that page their one relevant
+document). ragcord ingests the HTML files themselves (its parsing is in its ingest time); the
+peers have no HTML reader of their own, so each page is extracted once with ragcord's loader
+(`retrieval.loaders.load`), timed, and that time is added to both peers' ingest ("parse s").
 """
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from common import emit, pct, quick, table
+from common import emit, pct, table
 
 from retrieval.embedder import default_model_path
+from retrieval.loaders import load as load_page
 from retrieval.metrics import mean, ndcg_at_k
 
 DATA = Path("/work/shared/eval/stackfaq")
 K = 10
+
+
+def load_html(folder: Path, question_files: list[Path]) -> tuple[list[dict], list[dict], dict, float]:
+    """Pages extracted once (the peers' input) and the seconds it took; realdocs questions as qrels."""
+    pages = sorted(folder.glob("*.html"))
+    t0 = time.perf_counter()
+    corpus = [{"id": p.name, "title": doc.title, "text": doc.text} for p in pages for doc in [load_page(p)]]
+    parse_s = time.perf_counter() - t0
+    names = {p.name for p in pages}
+    queries, qrels = [], {}
+    for path in question_files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else None
+            if row and row["answerable"] and row["doc"] in names:
+                queries.append({"id": row["id"], "text": row["question"]})
+                qrels[row["id"]] = {row["doc"]: 1.0}
+    return corpus, queries, qrels, parse_s
 
 
 def load() -> tuple[list[dict], list[dict], dict[str, dict[str, float]]]:
@@ -57,14 +83,15 @@ def run_queries(search, queries: list[dict], qrels) -> tuple[list[float], float]
     return times, mean(scores)
 
 
-def ragcord(corpus, queries, qrels, model: str, work: Path) -> dict:
+def ragcord(corpus, queries, qrels, model: str, work: Path, html: Path | None = None) -> dict:
     from retrieval.embedder import Embedder
     from retrieval.knowledge_base import KnowledgeBase
 
-    docs = work / "ragcord-docs"
-    docs.mkdir()
-    for d in corpus:
-        (docs / f"{d['id']}.md").write_text(f"# {d['title']}\n\n{d['text']}\n", encoding="utf-8")
+    docs = html or work / "ragcord-docs"
+    if html is None:
+        docs.mkdir()
+        for d in corpus:
+            (docs / f"{d['id']}.md").write_text(f"# {d['title']}\n\n{d['text']}\n", encoding="utf-8")
     embedder = Embedder(model)
     embedder.encode(["load the model before timing"])
     t0 = time.perf_counter()
@@ -72,9 +99,10 @@ def ragcord(corpus, queries, qrels, model: str, work: Path) -> dict:
     report = kb.ingest(docs)
     ingest = time.perf_counter() - t0
     assert not report.errors, report.errors
-    times, ndcg = run_queries(lambda q: [Path(h.source).stem for h in kb.search(q, K)], queries, qrels)
+    times, ndcg = run_queries(lambda q: [Path(h.source).name if html else Path(h.source).stem
+                                                 for h in kb.search(q, K)], queries, qrels)
     return {"system": "ragcord (hybrid, defaults)", "ingest_s": ingest, "times": times, "ndcg": ndcg,
-            "chunks": report.chunks_embedded}
+            "chunks": report.chunks_embedded, "parse_s": None}
 
 
 def txtai_(corpus, queries, qrels, model: str, work: Path) -> dict:
@@ -120,29 +148,48 @@ def versions() -> dict[str, str]:
 
 
 def main() -> None:
-    corpus, queries, qrels = load()
-    if quick():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="the first 100 queries")
+    ap.add_argument("--html", type=Path, help="a folder of HTML pages instead of stackfaq")
+    ap.add_argument("--questions", type=Path, action="append", default=[], help="realdocs questions.jsonl (repeatable)")
+    args = ap.parse_args()
+    parse_s = 0.0
+    if args.html:
+        corpus, queries, qrels, parse_s = load_html(args.html, args.questions)
+        what = f"{args.html.name}: {len(corpus)} HTML pages ({sum(len(d['text']) for d in corpus) / 1e6:.1f} M chars)"
+    else:
+        corpus, queries, qrels = load()
+        what = f"stackfaq: {len(corpus)} docs"
+    if not queries:
+        raise SystemExit("no queries: --questions needs answerable questions whose doc is in the folder")
+    if args.quick:
         queries = queries[:100]
     model = default_model_path()
     work = Path(tempfile.mkdtemp(prefix="ragcord-bench-peers-"))
     results, skipped = [], {}
     try:
-        for fn in (ragcord, txtai_, llamaindex):
+        results.append(ragcord(corpus, queries, qrels, model, work, args.html))
+        for fn in (txtai_, llamaindex):
             try:
-                results.append(fn(corpus, queries, qrels, model, work))
+                res = fn(corpus, queries, qrels, model, work)
             except ImportError as exc:
                 skipped[fn.__name__] = f"not installed ({exc.name}); pip install -e '.[bench]'"
+                continue
+            res["parse_s"], res["ingest_s"] = (parse_s, res["ingest_s"] + parse_s) if args.html else (None, res["ingest_s"])
+            results.append(res)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     base = results[0]
-    rows = [[r["system"], r["chunks"], r["ingest_s"], r["ingest_s"] / base["ingest_s"], pct(r["times"], 50) * 1e3,
-             pct(r["times"], 95) * 1e3, pct(r["times"], 50) / pct(base["times"], 50), r["ndcg"]] for r in results]
-    table(f"stackfaq: {len(corpus)} docs, {len(queries)} queries, MiniLM for all, k={K}",
-          ["system", "chunks", "ingest s", "×ingest", "p50 ms", "p95 ms", "×p50", "nDCG@10"], rows)
+    rows = [[r["system"], r["chunks"], r["ingest_s"], "—" if r["parse_s"] is None else r["parse_s"],
+             r["ingest_s"] / base["ingest_s"], pct(r["times"], 50) * 1e3, pct(r["times"], 95) * 1e3,
+             pct(r["times"], 50) / pct(base["times"], 50), r["ndcg"]] for r in results]
+    table(f"{what}, {len(queries)} queries, MiniLM for all, k={K}",
+          ["system", "chunks", "ingest s", "of it parse s", "×ingest", "p50 ms", "p95 ms", "×p50", "nDCG@10"], rows)
     for name, why in skipped.items():
         print(f"skipped {name}: {why}")
     print("versions:", versions())
-    emit("peers", {"docs": len(corpus), "queries": len(queries), "versions": versions(), "skipped": skipped,
+    emit("peers", {"corpus": what, "docs": len(corpus), "queries": len(queries), "versions": versions(),
+                   "skipped": skipped,
                    "results": [{"system": r["system"], "ingest_s": round(r["ingest_s"], 2),
                                 "p50_ms": round(pct(r["times"], 50) * 1e3, 2),
                                 "p95_ms": round(pct(r["times"], 95) * 1e3, 2),

@@ -24,7 +24,7 @@ AUTO = "auto"
 RUNTIMES = (AUTO, TORCH, ONNX, ONNX_INT8)
 FASTEST_FIRST = (ONNX_INT8, ONNX)  # what "auto" prefers among the runtimes the gate passed
 INT8 = "int8"  # the variant an int8 embedder's record carries
-EXPORT_FOLDER = "minilm-onnx"
+EXPORT_FOLDER = "minilm-onnx-fused"  # renamed with each export format change: an old cache is not reused
 
 
 def onnx_applies(model: str | None, device: str | None) -> bool:

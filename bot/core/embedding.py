@@ -11,7 +11,7 @@ from retrieval.embedders import EmbedderPool
 from .config import Settings
 from .config_keys import ConfigError
 
-MODELS_DIR = "models"  # beside the generator's cache: the ONNX export lands in data_dir/models/minilm-onnx
+MODELS_DIR = "models"  # beside the generator's cache: the ONNX export lands in data_dir/models/<EXPORT_FOLDER>
 
 
 def embedder_pool(settings: Settings) -> EmbedderPool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from model.base import Generation, GenerationParams, Passage, Prompt, Token
 from model.lang import has_cjk
 from model.prompts import DONT_KNOW
-from model.questions import Shape, analyse, mentions_default
+from model.questions import Shape, analyse, instructs, mentions_default
 from model.spans import find_spans, negated
 from model.textutil import clean_sentence, content_terms, split_sentences, words
 
@@ -142,7 +142,10 @@ class ExtractiveGenerator:
                 break
             if chosen and s.passage != best.passage and s.score < self.tie * best.score:
                 continue  # further sentences from another passage only when they score as well
-            for item in _answer_for(s, split[s.passage], shape, query) or [s]:
+            items = _answer_for(s, split[s.passage], shape, query)
+            if not items:
+                continue  # an FAQ's question whose answer lies outside this passage: not an answer
+            for item in items:
                 if len(chosen) < self.max_sentences and not any(_near_duplicate(item.text, c.text) for c in chosen):
                     chosen.append(item)
         return chosen
@@ -162,6 +165,8 @@ class ExtractiveGenerator:
         inverts = "option" in shape.expects and not negated(query) and not _UNDOING.search(query)
         texts = [c[3] for c in candidates]
         lexical = lexical_scores(query, texts)
+        if shape.asked:  # "X is still tracked. How do I untrack it?": the words of the question proper weigh half
+            lexical = [0.5 * (a + b) for a, b in zip(lexical, lexical_scores(shape.asked, texts))]
         if self.similarity:
             low, high = self.cosine_span
             cosines = [float(m) for m in self.similarity(query, texts)]
@@ -181,6 +186,8 @@ class ExtractiveGenerator:
             elif shape.expects and shape.fits(_kinds(after)):
                 bonus += self.fit_bonus / 2
             if shape.wants_default and (mentions_default(sent) or mentions_default(after)):
+                bonus += self.fit_bonus / 2
+            if shape.how_to and instructs(sent):  # "how do I …?" is answered by what to do
                 bonus += self.fit_bonus / 2
             factor = POINTER_PENALTY if _POINTER.match(sent) else 1.0  # "See the X section": where, not what
             if inverts and negated(sent):  # "which option makes it open an editor?" — not "--no-edit: will not start"
@@ -278,13 +285,17 @@ def _kinds(text: str) -> set[str]:
 _FIRST_PERSON = re.compile(r"^\s*(?:I|I['’](?:ve|m|d)|My|How (?:do|can) I)\b(?=[^.!?]{0,120}[.!?]?\s*$)")
 
 
-def restates(sentence: str, question: str) -> bool:
+def restates(sentence: str, question: str, wants_default: bool = False) -> bool:
     """A sentence that only says what the question says: an FAQ entry's own title, phrased as a
-    statement ("I've made a mistake in the last commit.") — its answer is what follows."""
+    statement ("I've made a mistake in the last commit.") — its answer is what follows. A
+    sentence stating the default a question asks for answers it, however many words they share
+    ("By default, cherry-picking an empty commit will fail.")."""
     if _is_question(sentence) or _FIRST_PERSON.match(sentence):
         return True  # "I've made a mistake in the last commit." is how FAQs title a question
     terms = set(content_terms(sentence))
     if not terms or len(sentence.split()) > 14 or find_spans(sentence):
+        return False
+    if wants_default and mentions_default(sentence):
         return False
     novel = terms - set(content_terms(question))
     # "Only the table owner, the schema owner, and superuser can drop a table." adds two of five
@@ -301,7 +312,7 @@ def _answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape
                  for si in range(sentence.index + 1, min(sentence.index + 1 + COMPLETION_REACH, len(passage_sentences)))]
         items = list(itertools.takewhile(lambda s: not looks_like_heading(s.text), items))
         return [sentence, *items]
-    if not restates(sentence.text, question):
+    if not restates(sentence.text, question, shape.wants_default):
         lacks_fact = bool(shape.expects) and not shape.fits(_kinds(sentence.text))
         lacks_default = shape.wants_default and not mentions_default(sentence.text)
         if not (lacks_fact or lacks_default):
@@ -321,7 +332,7 @@ def _answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape
         if _is_question(text) or looks_like_heading(text) or len(follow) == 2:
             break
         follow.append(Scored(sentence.passage, si, sentence.n, _strip_label(text), sentence.score))
-    return follow
+    return follow  # empty when the passage ends at the question: its answer is elsewhere
 
 
 # where a two-part question splits: after a question mark, or before ", and how/what/which …"

@@ -78,6 +78,21 @@ _NAMED = re.compile(r"(?<=[\w,;:)] )[A-Z][\w'-]*[a-z][\w'-]*|(?<=[\w,;:)] )[A-Z]
 # an option or a snake_case name the question quotes ("--group", "shared_buffers"): text that does
 # not hold it exactly does not speak of it, however many of its parts ("shared", "buffers") it holds
 _CODE = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]+|\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
+_HOW_TO = re.compile(r"\bhow (?:do|can|could|should|would|shall|may) (?:i|we|you|one|they)\b|\bhow to\b"
+                     r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bis there a way to\b|怎么|怎样|如何", re.IGNORECASE)
+_SCENE_BREAK = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
+_QUESTION_END = re.compile(r"[?？][\"')\]”’」』）]*\s*$")
+_DO = (r"use|run|type|enter|click|tap|select|choose|open|go|visit|press|set|add|remove|delete|call|pass|"
+       r"install|edit|create|contact|send|write|change|follow|configure|specify|give|put|invoke|execute|"
+       r"reply|email|ask|check|make sure|ensure")
+_INSTRUCTION = re.compile(
+    rf"^\W*(?:to [^,.]{{3,80}}, )?(?:(?:first|then|just|simply|please|instead|alternatively),? )?(?:{_DO})\b"
+    rf"|\byou (?:can|could|should|need to|must|may|will need to|have to|might want to) (?:also |then |first |simply |just )?(?:{_DO})\b",
+    re.IGNORECASE,
+)
+_ZH_INSTRUCTION = re.compile(r"^\W*(?:请|先|然后|只需|可以)?(?:使用|运行|执行|点击|打开|输入|选择|前往|访问|联系|发送|设置|添加|删除|安装)"
+                             r"|(?:可以|需要|应该|请)(?:先)?(?:使用|运行|执行|点击|打开|输入|通过)")
+
 # words that shape the question but are not what it is about
 _FRAME = frozenset(content_terms(
     "default defaults happen happens use used using way mean means called name option variable "
@@ -96,6 +111,8 @@ class Shape:
     focus: tuple[str, ...]  # stemmed content terms the question is about
     names: tuple[str, ...] = ()  # stemmed names and code-like words ("GitLab", "Chocolatey", "v2.1")
     codes: tuple[str, ...] = ()  # options and snake_case names, lower case ("--group", "shared_buffers")
+    how_to: bool = False  # asks for a way to do something: "how do I …", "how can we …", "如何 …"
+    asked: str = ""  # the question itself when statements set the scene first ("X is tracked. How do I untrack it?")
 
     def fits(self, kinds: set[str]) -> bool:
         """Whether a sentence holding spans of `kinds` can answer the question (True when open)."""
@@ -116,7 +133,25 @@ def analyse(question: str) -> Shape:
         focus=tuple(terms),
         names=tuple(dict.fromkeys(t for w in _NAMED.findall(question) for t in content_terms(w))),
         codes=tuple(dict.fromkeys(m.lower() for m in _CODE.findall(question))),
+        how_to=bool(_HOW_TO.search(question)),
+        asked=asked_part(question),
     )
+
+
+def asked_part(question: str) -> str:
+    """The closing question of a message that first describes the situation ("Files listed in
+    .gitignore are still tracked. How do I untrack them?"); "" for a plain question. The scene
+    shares words with the passages that describe the problem, the question with the answer."""
+    parts = [p for p in _SCENE_BREAK.split(question.strip()) if p.strip()]
+    if len(parts) < 2 or not _QUESTION_END.search(parts[-1]) or any(_QUESTION_END.search(p) for p in parts[:-1]):
+        return ""
+    return parts[-1].strip()
+
+
+def instructs(sentence: str) -> bool:
+    """A sentence that tells the reader what to do: "To untrack a file, use `git rm --cached`.",
+    "Go to Settings and click Reset.", "You can pass --force.", "请点击…" — the answer to "how do I"."""
+    return _INSTRUCTION.search(sentence) is not None or _ZH_INSTRUCTION.search(sentence) is not None
 
 
 def unmentioned_codes(shape: Shape, texts: list[str]) -> list[str]:

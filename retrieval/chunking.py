@@ -152,7 +152,9 @@ def _chunk_section(
 
 
 def _pieces(text: str, budget: int, count: Callable[[str], int]) -> list[_Piece]:
-    """Paragraphs that fit the budget stay whole; longer ones become sentences (or word runs)."""
+    """Paragraphs that fit the budget stay whole; longer ones become their lines (a list's
+    items, each with its term or lead-in), a line over the budget its sentences, and a sentence
+    over the budget word runs. So a chunk of a long list starts at an item, not mid-definition."""
     pieces: list[_Piece] = []
     for paragraph in _PARAGRAPH_BREAK.split(text):
         paragraph = paragraph.strip()
@@ -163,13 +165,74 @@ def _pieces(text: str, budget: int, count: Callable[[str], int]) -> list[_Piece]
             pieces.append(_Piece(paragraph, tokens, True))
             continue
         first = True
-        for sentence in split_sentences(paragraph):
-            sentence_tokens = count(sentence)
-            parts = [(sentence, sentence_tokens)] if sentence_tokens <= budget else _word_runs(sentence, budget, count)
-            for part, part_tokens in parts:
-                pieces.append(_Piece(part, part_tokens, first))
-                first = False
+        lines = _items([line.strip() for line in paragraph.split("\n") if line.strip()], budget, count)
+        for line, line_tokens in _labels_joined(lines, budget, count):
+            for sentence in [line] if line_tokens <= budget else split_sentences(line):
+                sentence_tokens = line_tokens if sentence is line else count(sentence)
+                runs = [(sentence, sentence_tokens)] if sentence_tokens <= budget else _word_runs(sentence, budget, count)
+                for part, part_tokens in runs:
+                    pieces.append(_Piece(part, part_tokens, first))
+                    first = False
     return pieces
+
+
+# a line that introduces the next one: a definition list's term ("- --allow-empty-message"), a
+# lead-in ("The options are:"), a wrapped line (short, with no sentence end of its own), or an
+# FAQ's question, whose answer is the next line
+_SENTENCE_CLOSE = re.compile(r"[.!?…。！？;；][\"')\]”’」』）]*$")
+_QUESTION_CLOSE = re.compile(r"[?？][\"')\]”’」』）]*$")
+LABEL_WORDS = 10
+LABEL_TOKENS = 32
+QUESTION_TOKENS = 64
+
+
+def _introduces(line: str, tokens: int) -> bool:
+    if _QUESTION_CLOSE.search(line):
+        return tokens <= QUESTION_TOKENS
+    return len(line.split()) <= LABEL_WORDS and not _SENTENCE_CLOSE.search(line) and tokens <= LABEL_TOKENS
+
+
+_LIST_MARK = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])\s")
+
+
+def _items(lines: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
+    """In a list, a line without a marker continues the item above it (a definition's second
+    paragraph): joined to it while the item fits the budget. Lines of a paragraph that is not
+    a list stay as they are."""
+    if not any(_LIST_MARK.match(line) for line in lines):
+        return lines
+    out: list[str] = []
+    for line in lines:
+        if out and not _LIST_MARK.match(line) and _LIST_MARK.match(out[-1]) and count(f"{out[-1]} {line}") <= budget:
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
+
+
+def _labels_joined(lines: list[str], budget: int, count: Callable[[str], int]) -> list[tuple[str, int]]:
+    """(text, tokens) of each line, a label joined to the line after it, so that no chunk ends on
+    a term and the next begins with its definition: a definition read alone is about whatever
+    the reader guesses."""
+    out: list[tuple[str, int]] = []
+    label: tuple[str, int] | None = None
+    for line in lines:
+        text, tokens = line, count(line)
+        if label is not None:
+            joined = f"{label[0]} {line}"
+            joined_tokens = count(joined)
+            if joined_tokens <= budget:
+                text, tokens = joined, joined_tokens
+            else:
+                out.append(label)  # too long together: the label stands alone
+            label = None
+        if _introduces(line, tokens):
+            label = (text, tokens)  # held for the line it introduces
+            continue
+        out.append((text, tokens))
+    if label is not None:
+        out.append(label)
+    return out
 
 
 def _word_runs(sentence: str, budget: int, count: Callable[[str], int]) -> list[tuple[str, int]]:
@@ -215,7 +278,7 @@ def _overlap_tail(pieces: list[_Piece], overlap: int, count: Callable[[str], int
             break
         tail.insert(0, piece)
         used += piece.tokens
-    if not tail and pieces:  # the last piece is a whole paragraph: take its last sentences
+    if not tail and pieces and pieces[-1].new_paragraph:  # a whole paragraph: take its last sentences
         sentences = split_sentences(pieces[-1].text)
         if len(sentences) > 1:
             picked: list[str] = []

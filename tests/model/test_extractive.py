@@ -213,3 +213,34 @@ def test_a_sentence_adding_the_asked_for_people_is_an_answer_not_a_restated_ques
     gen = ExtractiveGenerator().answer(Prompt("Besides an administrator, who can delete a project?",
                                               [Passage(1, "projects", text)]))
     assert gen.text.startswith("Only the project owner, the group owner")
+
+
+async def test_a_sentence_giving_the_asked_default_is_the_answer_not_a_title():
+    """It shares most of the question's words, as an FAQ's own title would, yet it is the answer."""
+    passage = Passage(1, "cherry-pick", "By default, cherry-picking a commit with an empty message will fail. "
+                                        "This option overrides that behaviour.")
+    gen = await ExtractiveGenerator().generate(
+        Prompt("What happens when I cherry-pick a commit with an empty message, by default?", [passage]))
+    assert gen.text == "By default, cherry-picking a commit with an empty message will fail. [1]", gen.text
+
+
+async def test_an_faq_title_whose_answer_is_in_another_passage_is_skipped():
+    passages = [
+        Passage(1, "FAQ", "Amend the last commit with git commit --amend. "
+                          "I've made a change with a bug and it's been included in the main branch."),
+        Passage(2, "FAQ", "I've made a change with a bug and it's been included in the main branch. "
+                          "How should I undo it? The usual way to deal with this is to use git revert."),
+    ]
+    gen = await ExtractiveGenerator().generate(
+        Prompt("A change with a bug made it into the main branch; what is the usual way to undo it?", passages))
+    assert gen.text.startswith("The usual way to deal with this is to use git revert. [2]"), gen.text
+    assert "I've made" not in gen.text
+
+
+async def test_after_a_described_situation_the_question_itself_decides():
+    passage = Passage(1, "gitignore", "A gitignore file ensures that files which are not tracked remain untracked. "
+                                      "Files tracked before they were listed in gitignore are still tracked by Git. "
+                                      "To untrack them, use git rm --cached.")
+    gen = await ExtractiveGenerator().generate(
+        Prompt("Files listed in gitignore are still tracked by Git. How do I untrack them?", [passage]))
+    assert "git rm --cached" in gen.text

@@ -1,7 +1,7 @@
 """Typed spans and question shapes, the vocabulary of the reader and of the claim check."""
 import pytest
 
-from model.questions import analyse
+from model.questions import analyse, instructs
 from model.spans import find_spans, negated, normalise
 
 
@@ -118,3 +118,28 @@ def test_chinese_question_shapes(question: str, expects: set[str], polar: bool, 
 def test_chinese_focus_leaves_out_question_words() -> None:
     focus = analyse("澳大利亚的首都是哪里？").focus
     assert "澳大利亚" in focus and "首都" in focus and "哪里" not in focus
+
+
+@pytest.mark.parametrize("question, how_to, asked", [
+    ("Files listed in .gitignore are still tracked. How do I untrack them?", True, "How do I untrack them?"),
+    ("How do I reset my password?", True, ""),
+    ("My parcel is late! Where is it?", False, "Where is it?"),
+    ("Is it late? Where is it?", False, ""),  # two questions: no scene to set aside
+    ("What does git init do?", False, ""),
+    ("如何重置密码？", True, ""),
+])
+def test_how_to_and_the_question_after_a_scene(question: str, how_to: bool, asked: str) -> None:
+    shape = analyse(question)
+    assert (shape.how_to, shape.asked) == (how_to, asked)
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("To untrack a file, use `git rm --cached`.", True),
+    ("Go to Settings and click Reset.", True),
+    ("You can pass --force to skip it.", True),
+    ("请点击设置。", True),
+    ("A gitignore file keeps untracked files untracked.", False),
+    ("Refunds are issued within 14 days.", False),
+])
+def test_instructions(sentence: str, expected: bool) -> None:
+    assert instructs(sentence) is expected

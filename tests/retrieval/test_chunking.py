@@ -83,3 +83,35 @@ def test_sentence_units_merge_short_sentences() -> None:
     many = " ".join(f"Sentence number {i} has six words." for i in range(20))
     units = sentence_units(many, max_units=5)
     assert len(units) == 5 and units[-1].endswith("number 19 has six words.")
+
+
+def test_a_long_list_is_cut_between_items_each_with_its_term() -> None:
+    """A man page's OPTIONS list (one paragraph, term and definition on their own lines): a chunk
+    never ends on a term and never starts inside a definition."""
+    items = [(f"- --option-{i}", f"- Option {i} does thing {i} quickly. It then stops at step {i}. "
+                                 f"Nothing else happens here.") for i in range(8)]
+    text = "\n".join(f"{term}\n{definition}" for term, definition in items)  # 18 words an item
+    drafts = chunk(doc(Section(text)), max_tokens=40, overlap_tokens=0, count_tokens=words)
+    assert len(drafts) >= 4
+    for d in drafts:
+        assert d.text.startswith("- --option-"), d.text[:40]
+        assert not d.text.rstrip().endswith(tuple(term for term, _ in items)), d.text[-40:]
+    assert sum(d.text.count("- --option-") for d in drafts) == 8
+
+
+def test_an_faq_question_stays_with_its_answer() -> None:
+    lines = []
+    for i in range(6):
+        lines += [f"- How do I do task number {i} today?", f"- Open menu {i} and press the green button twice."]
+    drafts = chunk(doc(Section("\n".join(lines))), max_tokens=30, overlap_tokens=0, count_tokens=words)
+    assert len(drafts) >= 3
+    for d in drafts:
+        assert d.text.startswith("- How do I") and d.text.rstrip().endswith("twice."), d.text
+
+
+def test_a_definitions_second_paragraph_stays_in_its_item() -> None:
+    items = [f"- `setting_{i}`\n- Sets limit {i} for the server.\nThe default is {i}00 rows here." for i in range(6)]
+    drafts = chunk(doc(Section("\n".join(items))), max_tokens=30, overlap_tokens=0, count_tokens=words)
+    assert len(drafts) >= 3
+    for d in drafts:
+        assert d.text.startswith("- `setting_") and d.text.rstrip().endswith("rows here."), d.text

@@ -192,6 +192,13 @@ def test_pdf_words_broken_at_line_ends_are_joined(tmp_path: Path) -> None:
         ("\ufb01le \ufb02ag \ufb00 o\ufb03ce wa\ufb04e \ufb05 \ufb06", "file flag ff office waffle st st"),
         ("bash \u2212\u2212help, \u2212e, a\u2010b, c\u2011d", "bash --help, -e, a-b, c-d"),
         ("Caf\u00e9 \u00bd x\u00b2 \u2126", "Caf\u00e9 \u00bd x\u00b2 \u2126"),  # other compatibility characters stay
+        # PDFium's mark for a hyphen it found at a line end: joined as any hyphenated line end
+        ("includ\x02ing -o, Smith\x02Jones", "including -o, Smith-\nJones"),
+        # a sentence wrapped onto the next line is one line again; a sentence end, a colon or a
+        # capital (a new item, a heading) keeps the break
+        ("If it is unset, or does not include\na valid value,\nall lines are saved.\nNext one.",
+         "If it is unset, or does not include a valid value, all lines are saved.\nNext one."),
+        ("Options are:\n-a all\nHISTORY\nThe list", "Options are:\n-a all\nHISTORY\nThe list"),
     ],
 )
 def test_pdf_text_spells_out_ligatures_and_plain_hyphens(raw: str, clean: str) -> None:
@@ -393,3 +400,14 @@ def test_html_list_item_with_a_named_anchor_and_nested_code_markup_kept() -> Non
     text = "\n".join(s.text for s in parse_html(DIVERT_HTML.encode(), "x", Limits())[1])
     assert "- Execute: dpkg-divert --divert /bin/login.debian /bin/login so that installations" in text
     assert "Run `apt-file search foo` to find a file" in text
+
+
+def test_pdfs_read_in_many_threads_at_once(tmp_path: Path) -> None:
+    """PDFium is not thread-safe: uploads parsed in worker threads at the same time all come out whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = [write_pdf(tmp_path / f"m{i}.pdf", [f"Manual {i} page one about lamps.", f"Manual {i} page two."])
+             for i in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        docs = list(pool.map(load, paths * 4))
+    assert [d.sections[0].text for d in docs] == [f"Manual {i % 8} page one about lamps." for i in range(32)]

@@ -18,7 +18,7 @@ from model.base import Generation, GenerationParams, Passage, Prompt, Token
 from model.lang import has_cjk
 from model.prompts import DONT_KNOW
 from model.questions import Shape, analyse, instructs, mentions_default
-from model.spans import find_spans, negated
+from model.spans import absent_terms, find_spans, negated
 from model.textutil import clean_sentence, content_terms, split_sentences, words
 
 Similarity = Callable[[str, list[str]], list[float]]
@@ -104,8 +104,8 @@ class ExtractiveGenerator:
         parts = question_parts(query)
         if len(parts) == 2:  # "Does X …? If not, what should I run instead?": each part its sentence
             chosen = self._with_second_part(chosen, parts, prompt.passages)
-        lead = chosen[0].passage
-        chosen.sort(key=lambda s: (s.passage != lead, s.passage, s.index))  # the answering passage first, in reading order
+        best = chosen[0]
+        chosen.sort(key=lambda s: (s.passage != best.passage, s.passage, s.index))  # the answering passage first, in reading order
         text = " ".join(f"{_end(s.text)} [{s.n}]" for s in chosen)
         cited = tuple(dict.fromkeys(s.n for s in chosen))
         return Generation(text, backend=self.name, cited=cited)
@@ -113,6 +113,9 @@ class ExtractiveGenerator:
     def _with_second_part(self, chosen: list[Scored], parts: list[str], passages: Sequence[Passage]) -> list[Scored]:
         """The best sentence for the question's second part (read with the first part, which names
         what it is about), when the answer does not already hold it."""
+        second = analyse(parts[1])
+        if second.expects and any(second.fits(_kinds(c.text)) for c in chosen):
+            return chosen  # "…, and how long does it take?" where the answer already gives the duration
         said = {(c.passage, c.index) for c in chosen}
         for extra in self.rank(f"{parts[1]} {parts[0]}", passages)[:SECOND_PART_REACH]:
             if (extra.passage, extra.index) in said or any(_repeats(extra.text, c.text) for c in chosen):
@@ -163,6 +166,7 @@ class ExtractiveGenerator:
             return []
         shape = analyse(query)
         inverts = "option" in shape.expects and not negated(query) and not _UNDOING.search(query)
+        lacking = absent_terms(query)  # "… if it has no return statement?": a sentence with that condition
         texts = [c[3] for c in candidates]
         lexical = lexical_scores(query, texts)
         if shape.asked:  # "X is still tracked. How do I untrack it?": the words of the question proper weigh half
@@ -188,6 +192,8 @@ class ExtractiveGenerator:
             if shape.wants_default and (mentions_default(sent) or mentions_default(after)):
                 bonus += self.fit_bonus / 2
             if shape.how_to and instructs(sent):  # "how do I …?" is answered by what to do
+                bonus += self.fit_bonus / 2
+            if lacking and lacking & absent_terms(sent):  # "a function without a return statement returns None"
                 bonus += self.fit_bonus / 2
             factor = POINTER_PENALTY if _POINTER.match(sent) else 1.0  # "See the X section": where, not what
             if inverts and negated(sent):  # "which option makes it open an editor?" — not "--no-edit: will not start"

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from model.textutil import content_terms
+
 Kind = Literal["number", "duration", "option", "identifier", "quoted", "name"]
 
 _NUMBER_WORDS = {
@@ -96,6 +98,17 @@ def find_spans(text: str) -> list[Span]:
 def negated(text: str) -> bool:
     """Whether the sentence is grammatically negative ("does not", "never", "cannot", "no ...")."""
     return len(_NEGATION.findall(text)) % 2 == 1
+
+
+# what a text says is absent: "no return statement", "without a receipt", "does not include a
+# valid value" — the content words in the few words after "no", "without", "not", "n't"
+_ABSENCE = re.compile(r"(?:(?<![-\w])(?:no|without|not|never)|n['’]t)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", re.IGNORECASE)
+
+
+def absent_terms(text: str) -> set[str]:
+    """Stemmed content terms a text speaks of as missing; the same condition in a question and a
+    passage sentence ("if it has no return statement" / "a function without a return statement")."""
+    return {t for m in _ABSENCE.finditer(text) for t in content_terms(m.group(1))}
 
 
 # words whose swap inverts a statement ("before" where the passage says "after")

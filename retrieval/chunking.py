@@ -213,19 +213,26 @@ def _items(lines: list[str], budget: int, count: Callable[[str], int]) -> list[s
 def _labels_joined(lines: list[str], budget: int, count: Callable[[str], int]) -> list[tuple[str, int]]:
     """(text, tokens) of each line, a label joined to the line after it, so that no chunk ends on
     a term and the next begins with its definition: a definition read alone is about whatever
-    the reader guesses."""
+    the reader guesses. A line too long to take its label whole gives it its first sentence."""
     out: list[tuple[str, int]] = []
     label: tuple[str, int] | None = None
     for line in lines:
         text, tokens = line, count(line)
         if label is not None:
-            joined = f"{label[0]} {line}"
+            held, label = label, None
+            joined = f"{held[0]} {line}"
             joined_tokens = count(joined)
             if joined_tokens <= budget:
                 text, tokens = joined, joined_tokens
             else:
-                out.append(label)  # too long together: the label stands alone
-            label = None
+                first, *rest = split_sentences(line) or [line]
+                lead = f"{held[0]} {first}"
+                lead_tokens = count(lead)
+                if rest and lead_tokens <= budget:
+                    out.append((lead, lead_tokens))
+                    out.extend((sentence, count(sentence)) for sentence in rest)
+                    continue
+                out.append(held)  # not even the first sentence fits with it: the label stands alone
         if _introduces(line, tokens):
             label = (text, tokens)  # held for the line it introduces
             continue

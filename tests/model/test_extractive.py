@@ -244,3 +244,22 @@ async def test_after_a_described_situation_the_question_itself_decides():
     gen = await ExtractiveGenerator().generate(
         Prompt("Files listed in gitignore are still tracked by Git. How do I untrack them?", [passage]))
     assert "git rm --cached" in gen.text
+
+
+async def test_a_missing_thing_in_the_question_matches_the_sentence_about_its_absence():
+    passages = [
+        Passage(1, "Return values", "The return statement ends the function and sends a value back to the caller. "
+                                    "A function can return any object, including a tuple."),
+        Passage(2, "Functions", "Define a function with def. A function without a return statement returns None."),
+    ]
+    gen = await ExtractiveGenerator().generate(
+        Prompt("What does a Python function return if it has no return statement?", passages))
+    assert gen.text == "A function without a return statement returns None. [2]", gen.text
+
+
+async def test_a_second_part_the_answer_already_holds_adds_no_sentence():
+    rows = Passage(1, "Shipping", "Region: Rest of the European Union; Carrier: DHL; Delivery time: 2 to 5 working days. "
+                                  "Region: United Kingdom; Carrier: DPD; Delivery time: 3 to 6 working days.")
+    gen = await ExtractiveGenerator().generate(
+        Prompt("Which carrier delivers to the United Kingdom, and how long does delivery take?", [rows]))
+    assert gen.text == "Region: United Kingdom; Carrier: DPD; Delivery time: 3 to 6 working days. [1]", gen.text

@@ -115,3 +115,12 @@ def test_a_definitions_second_paragraph_stays_in_its_item() -> None:
     assert len(drafts) >= 3
     for d in drafts:
         assert d.text.startswith("- `setting_") and d.text.rstrip().endswith("rows here."), d.text
+
+
+def test_a_question_too_long_to_join_with_its_whole_answer_keeps_its_first_sentence() -> None:
+    answer = "- Use the username in the URL. " + " ".join(f"Step {i} adds detail here." for i in range(12))
+    text = "\n".join(["- How do I use two accounts over SSH?", "- Make one key per account.",
+                      "- How do I use two accounts over HTTP?", answer])
+    drafts = chunk(doc(Section(text)), max_tokens=30, overlap_tokens=0, count_tokens=words)
+    assert any("over HTTP? - Use the username in the URL." in d.text for d in drafts), [d.text for d in drafts]
+    assert not any(d.text.rstrip().endswith("over HTTP?") for d in drafts)

@@ -112,11 +112,11 @@ class KnowledgeBase(IngestEntryPoints, CatalogReads):
         """Dense top-N + BM25 top-N → fusion → optional rerank → top k hits (best first)."""
         if k <= 0 or not query or not query.strip():
             return []
-        dense, sparse, _generation = self._current()
+        dense, sparse, generation = self._current()
         if len(dense) == 0 and len(sparse) == 0:
             return []
         embedder = self.embedder
-        self._check_embedder(embedder)
+        self._check_embedder(embedder, generation)
         query_vec = embedder.encode_query(query)
         fused = hybrid.rank(query, query_vec, dense, sparse, self.config)
         depth = max(k, self.config.rerank_top_n) if self.reranker else k
@@ -240,8 +240,9 @@ class KnowledgeBase(IngestEntryPoints, CatalogReads):
                 self._fixed = embedder
             return len(rows)
 
-    def _check_embedder(self, embedder: Embedder) -> None:
-        if self.catalog.index_state().generation:
+    def _check_embedder(self, embedder: Embedder, generation: int | None = None) -> None:
+        """`generation`: the one just read, when the caller has it (one catalogue read saved)."""
+        if (self.catalog.index_state().generation if generation is None else generation):
             embedder_record.check(self.index_dir, self.scope, embedder)
 
     def _room_for(self, pending_new: int) -> bool:

@@ -137,7 +137,11 @@ class VectorIndex:
     def reconstruct_many(self, ids: Sequence[int]) -> np.ndarray:
         if len(ids) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self.reconstruct(i) for i in ids])
+        keys = np.ascontiguousarray(np.asarray(ids, dtype=np.int64).reshape(-1))
+        try:
+            return self._store.reconstruct_batch(keys)  # one call into FAISS, not one per vector
+        except RuntimeError:  # an id not in the store: say which
+            return np.stack([self.reconstruct(i) for i in ids])
 
     # ------------------------------------------------------------ search
     def copy(self) -> VectorIndex:

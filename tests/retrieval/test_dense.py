@@ -29,6 +29,9 @@ def test_add_search_remove_reconstruct() -> None:
     assert all(i != 103 for i, _ in index.search(vecs[3], 20))
     with pytest.raises(KeyError):
         index.reconstruct(103)
+    assert np.allclose(index.reconstruct_many([110, 104]), vecs[[10, 4]])
+    with pytest.raises(KeyError, match="103"):
+        index.reconstruct_many([104, 103])  # a removed id, in a batch: named
     with pytest.raises(ValueError, match="duplicate"):
         index.add([104], vecs[:1])
 

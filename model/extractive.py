@@ -104,8 +104,8 @@ class ExtractiveGenerator:
         parts = question_parts(query)
         if len(parts) == 2:  # "Does X …? If not, what should I run instead?": each part its sentence
             chosen = self._with_second_part(chosen, parts, prompt.passages)
-        best = chosen[0]
-        chosen.sort(key=lambda s: (s.passage != best.passage, s.passage, s.index))  # the answering passage first, in reading order
+        lead = chosen[0].passage
+        chosen.sort(key=lambda s: (s.passage != lead, s.passage, s.index))  # the answering passage first, in reading order
         text = " ".join(f"{_end(s.text)} [{s.n}]" for s in chosen)
         cited = tuple(dict.fromkeys(s.n for s in chosen))
         return Generation(text, backend=self.name, cited=cited)

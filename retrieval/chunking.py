@@ -165,8 +165,8 @@ def _pieces(text: str, budget: int, count: Callable[[str], int]) -> list[_Piece]
             pieces.append(_Piece(paragraph, tokens, True))
             continue
         first = True
-        lines = _items([line.strip() for line in paragraph.split("\n") if line.strip()], budget, count)
-        for line, line_tokens in _labels_joined(lines, budget, count):
+        lines = [(line, count(line)) for line in (raw.strip() for raw in paragraph.split("\n")) if line]
+        for line, line_tokens in _labels_joined(_items(lines, budget, count), budget, count):
             for sentence in [line] if line_tokens <= budget else split_sentences(line):
                 sentence_tokens = line_tokens if sentence is line else count(sentence)
                 runs = [(sentence, sentence_tokens)] if sentence_tokens <= budget else _word_runs(sentence, budget, count)
@@ -195,29 +195,32 @@ def _introduces(line: str, tokens: int) -> bool:
 _LIST_MARK = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])\s")
 
 
-def _items(lines: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
-    """In a list, a line without a marker continues the item above it (a definition's second
-    paragraph): joined to it while the item fits the budget. Lines of a paragraph that is not
-    a list stay as they are."""
-    if not any(_LIST_MARK.match(line) for line in lines):
+def _items(lines: list[tuple[str, int]], budget: int, count: Callable[[str], int]) -> list[tuple[str, int]]:
+    """In a list, a (line, tokens) without a marker continues the item above it (a definition's
+    second paragraph): joined to it while the item fits the budget. Lines of a paragraph that is
+    not a list stay as they are."""
+    if not any(_LIST_MARK.match(line) for line, _ in lines):
         return lines
-    out: list[str] = []
-    for line in lines:
-        if out and not _LIST_MARK.match(line) and _LIST_MARK.match(out[-1]) and count(f"{out[-1]} {line}") <= budget:
-            out[-1] = f"{out[-1]} {line}"
-        else:
-            out.append(line)
+    out: list[tuple[str, int]] = []
+    for line, tokens in lines:
+        if out and not _LIST_MARK.match(line) and _LIST_MARK.match(out[-1][0]):
+            joined = f"{out[-1][0]} {line}"
+            joined_tokens = count(joined)
+            if joined_tokens <= budget:
+                out[-1] = (joined, joined_tokens)
+                continue
+        out.append((line, tokens))
     return out
 
 
-def _labels_joined(lines: list[str], budget: int, count: Callable[[str], int]) -> list[tuple[str, int]]:
-    """(text, tokens) of each line, a label joined to the line after it, so that no chunk ends on
-    a term and the next begins with its definition: a definition read alone is about whatever
-    the reader guesses. A line too long to take its label whole gives it its first sentence."""
+def _labels_joined(lines: list[tuple[str, int]], budget: int, count: Callable[[str], int]) -> list[tuple[str, int]]:
+    """The (line, tokens) pairs, a label joined to the line after it, so that no chunk ends on a
+    term and the next begins with its definition: a definition read alone is about whatever the
+    reader guesses. A line too long to take its label whole gives it its first sentence."""
     out: list[tuple[str, int]] = []
     label: tuple[str, int] | None = None
-    for line in lines:
-        text, tokens = line, count(line)
+    for line, tokens in lines:
+        text = line
         if label is not None:
             held, label = label, None
             joined = f"{held[0]} {line}"

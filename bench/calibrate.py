@@ -102,7 +102,7 @@ async def dump(backend: str, out: Path, folder: Path) -> None:
                 hits = (await assistant.search(SCOPE, q.question, 2 * settings.answering.top_k))[: settings.answering.top_k]
                 for c in answer.candidates:
                     docs = [Path(hits[n - 1].source).name for n in cited_numbers(c.text, len(hits))]
-                    ok = q.answerable and has_gold(c.text, q.gold) and q.doc in docs
+                    ok = q.answerable and has_gold(c.text, q.gold) and any(d in docs for d in q.docs)
                     row = {"id": q.id, "answerable": q.answerable, "backend": c.backend, "ok": ok,
                            "signals": asdict(c.signals) if c.signals else None, "text": c.text[:300]}
                     f.write(json.dumps(row) + "\n")

@@ -1,7 +1,8 @@
 """Real-documents sets: `docs/` (HTML, markdown, PDF ...) and `questions.jsonl` with gold phrases.
 
-A row is {"id", "question", "gold": [phrase, ...], "doc": file name, "answerable": bool}. An answer
-is correct when it is not refused, states a gold phrase and cites the gold document. A folder
+A row is {"id", "question", "gold": [phrase, ...], "doc": file name, "answerable": bool}, and
+optionally "also": [file name, ...], other documents that state the same answer. An answer is
+correct when it is not refused, states a gold phrase and cites the gold document (or one of "also"). A folder
 whose sub-folders are such sets is evaluated as one set over all their documents. An optional
 `curated.jsonl` adds curated answers (bot/services/evaluation/curated.py).
 """
@@ -44,6 +45,12 @@ class RealQuestion:
     doc: str | None
     answerable: bool
     lang: str | None = None  # the question's language ("en", "zh"): reported per language when set
+    also: tuple[str, ...] = ()  # other documents that state the same answer: citing one is right too
+
+    @property
+    def docs(self) -> tuple[str, ...]:
+        """Every document whose citation makes a right answer: the gold one first."""
+        return (self.doc, *self.also) if self.doc else self.also
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,8 @@ def _question(row: dict[str, Any], where: str) -> RealQuestion:
         if answerable and (not gold or not row.get("doc")):
             raise EvalError(f"{where}: answerable question {row.get('id')} needs gold phrases and a doc")
         lang = str(row["lang"]) if row.get("lang") else None
-        return RealQuestion(str(row["id"]), str(row["question"]), gold, row.get("doc"), answerable, lang)
+        also = tuple(str(d) for d in row.get("also") or ())
+        return RealQuestion(str(row["id"]), str(row["question"]), gold, row.get("doc"), answerable, lang, also)
     except KeyError as exc:
         raise EvalError(f"{where}: a question lacks {exc.args[0]!r}") from None
 
@@ -102,7 +110,7 @@ def load_realdocs(folder: Path, limit: int | None = None) -> RealDocsSet:
     names = [p.name for p in docs]
     if len(set(names)) != len(names):
         raise EvalError(f"{folder}: two documents share a file name; citations are matched by name")
-    unknown = sorted({q.doc for q in questions if q.doc and q.doc not in names})
+    unknown = sorted({d for q in questions for d in q.docs if d not in names})
     if unknown:
         raise EvalError(f"{folder}: questions name documents not in docs/: {', '.join(unknown)}")
     strays = sorted({i for c in curated for i in c.questions} - {q.id for q in questions})
@@ -116,10 +124,13 @@ def load_realdocs(folder: Path, limit: int | None = None) -> RealDocsSet:
 
 
 def missing_gold(data: RealDocsSet) -> list[str]:
-    """'<id>: <phrase>' for each gold phrase not found in its document's extracted text."""
+    """'<id>: <phrase>' for each gold phrase none of its documents' extracted texts holds, and
+    '<id>: <phrase> (<doc>)' for an "also" document without any of its gold phrases."""
     texts = {p.name: normalize_phrase("\n".join(s.text for s in load(p).sections)) for p in data.docs}
-    return [f"{q.id}: {g}" for q in data.questions if q.doc for g in q.gold
-            if normalize_phrase(g) not in texts[q.doc]]
+    absent = [f"{q.id}: {g}" for q in data.questions if q.doc for g in q.gold
+              if normalize_phrase(g) not in texts[q.doc]]
+    return absent + [f"{q.id}: {' / '.join(q.gold)} ({d})" for q in data.questions for d in q.also
+                     if not any(normalize_phrase(g) in texts[d] for g in q.gold)]
 
 
 @dataclass(frozen=True)
@@ -145,7 +156,7 @@ class QuestionResult:
 def judge(q: RealQuestion, answer: str, refused: bool, confidence: float, cited: Sequence[str],
           tentative: bool = False) -> QuestionResult:
     states = not refused and q.answerable and has_gold(answer, q.gold)
-    correct = states and q.doc in cited
+    correct = states and any(d in cited for d in q.docs)
     return QuestionResult(q.id, q.question, answer, confidence, refused, q.answerable, q.doc, tuple(cited),
                           states, correct, tentative and not refused)
 
@@ -278,7 +289,7 @@ async def _ndcg(assistant: Assistant, q: RealQuestion) -> float | None:
     if not q.answerable or not q.doc:
         return None
     hits = await assistant.search(SCOPE, q.question, 10)
-    return ndcg_at_k(doc_ranking([Path(h.source).name for h in hits]), {q.doc: 1.0}, 10)
+    return ndcg_at_k(doc_ranking([Path(h.source).name for h in hits]), dict.fromkeys(q.docs, 1.0), 10)
 
 
 async def run_realdocs(

@@ -50,6 +50,13 @@ def test_judge_needs_the_phrase_the_citation_and_no_refusal() -> None:
     assert not judge(OOS, "Canberra", False, 0.9, []).correct
 
 
+def test_a_citation_of_another_document_stating_the_answer_counts_when_the_set_names_it() -> None:
+    both = RealQuestion("q2", "How long are entries kept?", ("90 days",), "reflog.html", True, also=("gc.html",))
+    assert both.docs == ("reflog.html", "gc.html")
+    assert judge(both, "Kept for 90 days [1].", False, 0.9, ["gc.html"]).correct
+    assert not judge(both, "Kept for 90 days [1].", False, 0.9, ["tag.html"]).correct
+
+
 def test_summarize_counts_every_outcome() -> None:
     results = [
         judge(Q, "90 days [1]", False, 0.95, ["reflog.html"]),  # correct with citation

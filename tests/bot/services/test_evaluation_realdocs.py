@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.evaluation import EvalError, load_realdocs
+from bot.services.evaluation import EvalError, load_realdocs, missing_gold
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +47,17 @@ def test_a_question_naming_an_unknown_document_is_refused_up_front(tmp_path: Pat
     folder = write_set(tmp_path / "bad")
     (folder / "questions.jsonl").write_text(json.dumps({**QUESTIONS[0], "doc": "nowhere.html"}))
     with pytest.raises(EvalError, match="nowhere.html"):
+        load_realdocs(folder)
+
+
+def test_also_documents_are_read_and_must_exist(tmp_path: Path) -> None:
+    folder = write_set(tmp_path / "also")
+    (folder / "questions.jsonl").write_text(json.dumps({**QUESTIONS[0], "also": ["refunds.md"]}))
+    data = load_realdocs(folder)
+    assert data.questions[0].docs == ("shipping.html", "refunds.md")
+    assert missing_gold(data) == ["a1: six working days (refunds.md)"]  # refunds.md does not say it
+    (folder / "questions.jsonl").write_text(json.dumps({**QUESTIONS[0], "also": ["elsewhere.md"]}))
+    with pytest.raises(EvalError, match="elsewhere.md"):
         load_realdocs(folder)
 
 

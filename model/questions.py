@@ -61,7 +61,7 @@ _DEFAULT = re.compile(
     rf"\bby default\b|\bdefaults?\b|\bif (i|you|we) (do not|don't|didn't|did not|never) {_LEFT_OUT}"
     rf"|\bwithout (naming|specifying|giving|setting|passing|choosing|saying|selecting|picking|any) "
     rf"|\bwhen (none|nothing)( else)? is (given|set|specified|configured|chosen|passed|supplied|provided)\b"
-    rf"|\bwhen no \S+( \S+)? (is|are) (given|set|specified|passed|supplied)\b|\b(with|given) no (arguments?|options?|value)\b"
+    rf"|\bwhen no \S+( \S+)? (is|are) (given|set|specified|passed|supplied)\b|\b(with|given|give|giving|pass|passing)( it| them)? no (arguments?|args?|options?|values?|parameters?)\b"
     rf"|\bunless (i|you|we) {_LEFT_OUT}|\bunless configured\b|\bout of the box\b|\bif (it is |they are )?omitted\b",
     re.IGNORECASE,
 )

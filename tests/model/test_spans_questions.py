@@ -50,6 +50,7 @@ def test_negation(text: str, expected: bool) -> None:
     ("What cache size does the server use when nothing else is configured?", set(), False, True),
     ("At what queue length does the broker start dropping, unless I change it?", {"number", "duration"}, False, True),
     ("Which port does the daemon listen on if it is omitted?", set(), False, True),
+    ("Which file does the linter check when I give it no arguments?", {"identifier", "quoted"}, False, True),
     # "which package…" asked for itself wants a code-like word; inside a "how" question it does not
     ("Which single package installs the compilers?", {"identifier", "option", "quoted"}, False, False),
     ("How can I find out which package owns a file?", set(), False, False),

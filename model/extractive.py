@@ -15,11 +15,12 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from model.base import Generation, GenerationParams, Passage, Prompt, Token
+from model.calibration import spread
 from model.lang import has_cjk
 from model.prompts import DONT_KNOW
 from model.questions import Shape, analyse, instructs, mentions_default
 from model.spans import absent_terms, find_spans, negated
-from model.textutil import clean_sentence, content_terms, split_sentences, words
+from model.textutil import clean_sentence, content_terms, content_words, split_sentences, terms_held, words
 
 Similarity = Callable[[str, list[str]], list[float]]
 
@@ -172,9 +173,8 @@ class ExtractiveGenerator:
         if shape.asked:  # "X is still tracked. How do I untrack it?": the words of the question proper weigh half
             lexical = [0.5 * (a + b) for a, b in zip(lexical, lexical_scores(shape.asked, texts))]
         if self.similarity:
-            low, high = self.cosine_span
             cosines = [float(m) for m in self.similarity(query, texts)]
-            meaning = [min(1.0, max(0.0, (m - low) / (high - low))) for m in cosines]
+            meaning = [spread(m, self.cosine_span) for m in cosines]
             raw = [0.65 * m + 0.35 * lx for m, lx in zip(meaning, lexical)]
             # whether the passages answer at all is judged in the embedder's own cosines (min_score)
             floor = max(0.65 * m + 0.35 * lx for m, lx in zip(cosines, lexical))
@@ -219,15 +219,16 @@ def lexical_scores(query: str, sentences: Sequence[str]) -> list[float]:
     q_terms = set(content_terms(query))
     if not q_terms:
         return [0.0] * len(sentences)
-    s_terms = [set(content_terms(s)) for s in sentences]
-    df = Counter(t for terms in s_terms for t in terms)
+    s_terms = [terms_held(q_terms, s) for s in sentences]
+    sizes = [len(content_words(s)) for s in sentences]
+    df = Counter(t for terms in s_terms for t, part in terms.items() if part >= 0.5)
     total = len(sentences)
     idf = {t: math.log(1.0 + (total + 1) / (df.get(t, 0) + 0.5)) for t in q_terms}
     denom = sum(idf.values())
     out = []
-    for terms in s_terms:
-        cover = sum(idf[t] for t in q_terms & terms) / denom
-        length_penalty = 1.0 / (1.0 + 0.01 * max(0, len(terms) - 20))
+    for terms, size in zip(s_terms, sizes):
+        cover = sum(idf[t] * part for t, part in terms.items()) / denom
+        length_penalty = 1.0 / (1.0 + 0.01 * max(0, size - 20))
         out.append(cover * length_penalty)
     return out
 

@@ -85,6 +85,30 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(content_terms(text))
 
 
+def terms_held(terms: Iterable[str], text: str) -> dict[str, float]:
+    """How much of each of `terms` (content terms of another text) `text` holds, 0..1; terms it
+    lacks are left out. An English term is held or not. A Chinese word is held wherever its
+    characters stand in `text`, and a longer one in part by its character pairs: jieba cuts the
+    same words differently in different sentences ("块大小" whole in one, "块" + "大小" in another;
+    "内核模块" against "模块"), so word-set membership alone misses them."""
+    terms = frozenset(terms)
+    held = dict.fromkeys(terms & content_words(text), 1.0)
+    if not lang.has_cjk(text):
+        return held
+    compact = re.sub(r"\s+", "", text.lower())
+    for t in terms - held.keys():
+        if not lang.has_cjk(t) or len(t) < 2:  # one character inside another word is not that word
+            continue
+        if t in compact:
+            held[t] = 1.0
+        elif len(t) >= 3:
+            pairs = [t[i : i + 2] for i in range(len(t) - 1)]
+            share = sum(p in compact for p in pairs) / len(pairs)
+            if share:
+                held[t] = share
+    return held
+
+
 def linearize_tables(text: str) -> str:
     """Markdown table rows → one paragraph each, "Header: value; Header: value."
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 
 from bot.core.grounding import Support, assess
 from model.base import Generation, Passage
-from model.calibration import Calibration, Signals, calibration_for
+from model.calibration import Calibration, Signals, calibration_for, cosine_span, spread
 from model.confidence import agreement, logprob_confidence
 from model.questions import analyse, unmentioned_codes
 from model.spans import find_spans
-from model.textutil import content_words, split_sentences, strip_citations
+from model.textutil import content_words, split_sentences, strip_citations, terms_held
 from retrieval.embedder import Embedder
 from retrieval.types import Hit
 
@@ -37,16 +37,18 @@ class Judge:
     def __init__(self, embedder: Embedder, calibration: Calibration | None = None) -> None:
         """`calibration` defaults to the one fitted for this embedder's cosines (by its model name)."""
         self.embedder = embedder
-        self.calibration = calibration or calibration_for(str(getattr(embedder, "model_name", "") or ""))
+        name = str(getattr(embedder, "model_name", "") or "")
+        self.calibration = calibration or calibration_for(name)
+        self.span = cosine_span(name)  # cosines are spread over it before they are weighed
 
     def evidence(self, question: str, hits: list[Hit]) -> float:
-        """Cosine of the question with the best passage, clipped to 0..1."""
+        """Cosine of the question with the best passage, spread over the embedder's span (0..1)."""
         if not hits:
             return 0.0
         best = max((h.dense for h in hits if h.dense is not None), default=None)
         if best is None:
             best = max(self.embedder.similarity(question, [hits[0].text]))
-        return min(1.0, max(0.0, float(best)))
+        return spread(float(best), self.span)
 
     async def judge(
         self, question: str, gens: list[Generation], passages: list[Passage], evidence: float
@@ -82,7 +84,7 @@ class Judge:
             agree = max((_agree(g, gens[j], s, measured[j][0]) for j in others), default=0.5)
             signals = Signals(
                 evidence=evidence,
-                relevance=max(0.0, relevance),
+                relevance=spread(relevance, self.span),
                 support=0.0 if s.abstained else s.score,
                 coverage=_share(weight, cited_text),
                 quote_coverage=_share(weight, quoted),
@@ -101,9 +103,9 @@ class Judge:
 def _rarity(focus: tuple[str, ...], passages: list[str]) -> dict[str, float]:
     """IDF of each question term over the passages' sentences: a term no passage holds
     ("proxy", "Chocolatey") weighs most, one every sentence holds ("git") least."""
-    sentences = [content_words(s) for p in passages for s in split_sentences(p)]
+    sentences = [terms_held(focus, s) for p in passages for s in split_sentences(p)]
     n = len(sentences)
-    return {t: math.log(1.0 + (n + 1) / (sum(t in s for s in sentences) + 0.5)) for t in focus}
+    return {t: math.log(1.0 + (n + 1) / (sum(s.get(t, 0.0) >= 0.5 for s in sentences) + 0.5)) for t in focus}
 
 
 def _share(weight: dict[str, float], text: str) -> float:
@@ -111,8 +113,8 @@ def _share(weight: dict[str, float], text: str) -> float:
     total = sum(weight.values())
     if not total:
         return 1.0
-    words = content_words(text)
-    return sum(w for t, w in weight.items() if t in words) / total
+    held = terms_held(weight, text)
+    return sum(w * held.get(t, 0.0) for t, w in weight.items()) / total
 
 
 def _agree(a: Generation, b: Generation, sa: Support, sb: Support) -> float:

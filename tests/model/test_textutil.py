@@ -10,6 +10,7 @@ from model.textutil import (
     stem,
     stem_words,
     strip_citations,
+    terms_held,
     truncate,
     words,
 )
@@ -155,3 +156,14 @@ def test_chinese_with_latin_punctuation_and_manual_page_titles() -> None:
 def test_line_breaks_inside_chinese_text_are_soft_wraps_without_a_space() -> None:
     got = split_sentences("主机名最\n长64个字符，\n仅可由小写字母组成。\nThe quick\nbrown fox.")
     assert got == ["主机名最长64个字符，仅可由小写字母组成。", "The quick brown fox."]
+
+
+def test_terms_held_finds_chinese_words_jieba_cuts_differently() -> None:
+    question = content_terms("稳定版会收到哪些更新？")  # jieba: 更新 alone
+    assert "更新" in question and "更新" not in content_terms("它将只会获得安全更新。")  # here: 安全更新
+    assert terms_held(question, "它将只会获得安全更新。")["更新"] == 1.0
+    # a compound the passage holds in part counts in part, by its character pairs
+    assert terms_held(["内核模块"], "需要被预先加载的模块列在文件里") == {"内核模块": pytest.approx(1 / 3)}
+    # one character standing inside another word is not that word; English is matched as words
+    assert terms_held(["列"], "系列文章") == {}
+    assert terms_held(content_terms("which limits"), "it limited the output") == {"limit": 1.0}

@@ -2,6 +2,7 @@
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from bot.core.judge import Judge
 from model.calibration import DEFAULT_CALIBRATION, E5_CALIBRATION, Calibration
@@ -21,6 +22,28 @@ class Named:
 def test_calibration_follows_the_embedder() -> None:
     assert Judge(Named("multilingual-e5-small-q4")).calibration is E5_CALIBRATION  # type: ignore[arg-type]
     assert Judge(Named("/models/all-MiniLM-L6-v2")).calibration is DEFAULT_CALIBRATION  # type: ignore[arg-type]
+
+
+class Crowded(Named):
+    """Cosines where multilingual-e5 puts them: 0.88 for anything."""
+
+    def similarity(self, query: str, texts: Sequence[str]) -> list[float]:
+        return [0.88 for _ in texts]
+
+
+async def test_cosines_are_spread_over_the_embedders_span_before_they_are_weighed() -> None:
+    from model.base import Generation, Passage
+    from retrieval.types import Hit
+
+    passages = [Passage(1, "rm", "rm 默认不删除目录。")]
+    reading = Generation("rm 默认不删除目录。 [1]", backend="extractive", cited=(1,))
+    hits = [Hit(chunk_id=1, document_id=1, text=passages[0].text, title="rm", source="rm.txt", dense=0.88)]
+    for name, expected in (("multilingual-e5-small-q4", 0.5), ("/models/all-MiniLM-L6-v2", 0.88)):
+        judge = Judge(Crowded(name))  # type: ignore[arg-type]
+        evidence = judge.evidence("rm 会删除目录吗？", hits)
+        judged = await judge.judge("rm 会删除目录吗？", [reading], passages, evidence)
+        assert evidence == pytest.approx(expected)  # e5: (0.88 - 0.78) / (0.98 - 0.78)
+        assert judged[0].signals.relevance == pytest.approx(expected)
 
 
 def test_an_explicit_calibration_wins() -> None:

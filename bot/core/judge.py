@@ -70,7 +70,9 @@ class Judge:
         shape = analyse(question)
         weight = _rarity(shape.focus, texts)
         everywhere = content_words(" ".join([*texts, *(p.title for p in passages)]))
-        named = sum(t in everywhere for t in shape.names) / len(shape.names) if shape.names else 1.0
+        titles = " ".join(p.title for p in passages).lower()  # "the FAQ" is the page titled gitfaq(7)
+        named = sum(t in everywhere or (len(t) >= 3 and t in titles) for t in shape.names) / len(shape.names) \
+            if shape.names else 1.0
         # a question about a name no passage mentions ("… with Chocolatey?", "… on Windows?", "2008 年…")
         # is not answered by these passages, however close the rest of them comes
         unnamed = named < 1.0 or bool(unmentioned_codes(shape, [*texts, *(p.title for p in passages)]))

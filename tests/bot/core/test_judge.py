@@ -79,3 +79,15 @@ async def test_an_option_no_passage_holds_refuses_though_its_parts_are_everywher
     plain = await judge.judge("What does the BUFFERS option include?", [reading], passages, 0.7)
     assert asked[0].confidence == 0.0
     assert plain[0].confidence > 0.3
+
+
+async def test_a_name_the_page_title_holds_inside_a_word_counts_as_mentioned() -> None:
+    """"… according to the FAQ?" over the page titled gitfaq(7): the FAQ is that page."""
+    from model.base import Generation, Passage
+    from retrieval.embedder import Embedder
+
+    judge = Judge(Embedder())
+    passages = [Passage(1, "gitfaq(7)", 'Use your personal name. The current maintainer of Git uses "Junio C Hamano".')]
+    reading = Generation('The current maintainer of Git uses "Junio C Hamano". [1]', backend="extractive", cited=(1,))
+    judged = await judge.judge("What is the maintainer of Git called, according to the FAQ?", [reading], passages, 0.7)
+    assert judged[0].signals.named == 1.0 and judged[0].confidence > 0.3

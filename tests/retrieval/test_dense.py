@@ -160,3 +160,15 @@ def test_ivf_save_load_roundtrip_and_copy(tmp_path: Path) -> None:
     assert other.search(vecs[100], 1)[0][0] == 10**9 and 10**9 not in loaded
     flat_again = VectorIndex.load(path)  # default thresholds: exact search over the same vectors
     assert flat_again.kind == "flat" and flat_again.search(vecs[100], 1)[0][0] == 301
+
+
+def test_one_query_scans_on_the_calling_thread_and_the_setting_is_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = VectorIndex(16)
+    index.add(np.arange(50), unit(50))
+    seen: list[int] = []
+    store = type(index._store)  # noqa: SLF001
+    real = store.search
+    monkeypatch.setattr(store, "search", lambda self, *a, **kw: (seen.append(faiss.omp_get_max_threads()), real(self, *a, **kw))[1])
+    faiss.omp_set_num_threads(2)
+    assert index.search(unit(1, seed=3)[0], 5)
+    assert seen == [1] and faiss.omp_get_max_threads() == 2

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from bot.core import i18n
 from bot.services.grading import Grade, Similarity, grade
 from bot.services.quizgen import QuizQuestion, SourcePassage, generate_quiz
 from bot.store import DueReviewRow, QuizItemDraft, Store
@@ -79,7 +80,19 @@ class Progress:
 
 
 class QuizError(ValueError):
-    """A user-facing tutoring problem (no material, unknown question)."""
+    """A user-facing tutoring problem (no material, unknown question), worded from the message
+    catalogue (bot/core/i18n) in the learner's language by `say`; `str()` is the English line."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key, self.params = key, params
+        super().__init__(self.say(i18n.DEFAULT))
+
+    def say(self, language: str) -> str:
+        return i18n.message(self.key, language).format(**self.params)
+
+    def sorry(self, language: str) -> str:
+        """The whole reply: "Sorry — <reason>." in `language`."""
+        return i18n.message("quiz_sorry", language).format(reason=self.say(language))
 
 
 def _iso(dt: datetime) -> str:
@@ -109,12 +122,12 @@ class Tutor:
         user: str | None = None, seed: int | None = None,
     ) -> list[StoredQuestion]:
         if not 1 <= count <= 20:
-            raise QuizError("count must be between 1 and 20")
+            raise QuizError("quiz_bad_count", low=1, high=20)
         if kind not in ("mcq", "short", "mixed"):
-            raise QuizError("kind must be mcq, short or mixed")
+            raise QuizError("quiz_bad_kind")
         hits = await self._search(scope, topic or "key definitions and facts", max(12, count * 3))
         if not hits:
-            raise QuizError("there is no course material in this knowledge base yet")
+            raise QuizError("quiz_no_material")
         passages = [SourcePassage(h.chunk_id, h.title, h.text, h.heading) for h in hits]
         # the closest passages first; further ones only when those hold too few facts
         questions = generate_quiz(
@@ -125,7 +138,7 @@ class Tutor:
             questions = generate_quiz(passages, count=count, kind=kind, topic=topic or "general",
                                       seed=seed, pool=passages)
         if not questions:
-            raise QuizError(f"I could not make questions about “{topic}” from the material")
+            raise QuizError("quiz_no_questions", topic=topic)
         ids = await self._store.add_items(scope, user, [
             QuizItemDraft(kind=q.kind, question=q.question, answer=q.answer, topic=q.topic,
                           choices=list(q.choices), explanation=q.explanation, source=q.source,
@@ -140,7 +153,7 @@ class Tutor:
     ) -> Grade:
         item = await self._store.item(scope, item_id)
         if item is None:
-            raise QuizError(f"there is no question #{item_id} here")
+            raise QuizError("quiz_no_item", item=item_id)
         def graded() -> Grade:  # semantic grading runs the embedder: keep it off the loop
             similarity = self._similarity_for(scope) if self._similarity_for is not None else self._similarity
             return grade(item.kind, item.answer, item.choices, response, similarity, judge)

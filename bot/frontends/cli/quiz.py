@@ -5,11 +5,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from rich.console import Console
+from rich.markup import escape
 
 from bot.core.assistant import Assistant
 from bot.core.types import Question
 from bot.frontends.cli.render import stream_answer
 from bot.services.tutoring import QuizError, StoredQuestion, tutor_for
+from retrieval.textlang import detect
 
 ReadLine = Callable[[str], Awaitable[str]]
 
@@ -29,7 +31,7 @@ async def run_quiz(
         tutor = tutor_for(assistant)
         items = await tutor.make_quiz(scope, topic, count=count, kind=kind, user=user)
     except QuizError as exc:
-        console.print(f"[yellow]{exc}[/]")
+        console.print(f"[yellow]{escape(exc.say(detect(topic)))}[/]")
         return
     total = 0.0
     for n, item in enumerate(items, 1):

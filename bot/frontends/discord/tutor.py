@@ -12,6 +12,7 @@ from bot.frontends.discord.common import NONE, NotAllowed, one_line, reply, scop
 from bot.frontends.discord.host import Host, host
 from bot.frontends.discord.tutor_views import QuizSession, RetryView
 from bot.services.tutoring import QuizCard, QuizError
+from retrieval.textlang import detect
 
 Level = Literal["beginner", "intermediate", "advanced"]
 Kind = Literal["mcq", "short", "mixed"]
@@ -47,7 +48,8 @@ class Tutoring(commands.Cog):
                 scope, topic, count=count, kind=kind, user=str(interaction.user.id)
             )
         except QuizError as exc:
-            await interaction.edit_original_response(content=f"Sorry — {one_line(exc)}.", allowed_mentions=NONE)
+            text = one_line(exc.sorry(detect(topic)))  # in the topic's language, like the quiz itself
+            await interaction.edit_original_response(content=text, allowed_mentions=NONE)
             return
         items = [QuizCard.made(q, topic) for q in made]
         session = QuizSession.about(interaction.user.id, scope, items, topic)

@@ -127,7 +127,7 @@ class QuestionView(discord.ui.View):
         try:
             result = await bot.tutor.submit(session.scope, str(session.owner), self.item.id, response)
         except QuizError as exc:
-            await reply(interaction, one_line(exc))
+            await reply(interaction, one_line(exc.say(session.language)))
             return
         self.stop()
         session.answered += 1

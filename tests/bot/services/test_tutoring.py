@@ -66,3 +66,13 @@ async def test_bad_requests_are_clear(tutor: Tutor) -> None:
     quiz = await tutor.make_quiz("course", "x", count=1, seed=1)
     with pytest.raises(QuizError):
         await tutor.submit("other-guild", "amy", quiz[0].id, "a")  # items are scoped
+
+
+async def test_a_refused_quiz_is_explained_in_the_learners_language(tutor: Tutor) -> None:
+    with pytest.raises(QuizError) as empty:
+        await tutor.make_quiz("empty", "列表")
+    assert empty.value.sorry("zh") == "抱歉——这个知识库里还没有课程材料。"
+    assert empty.value.sorry("en") == "Sorry — there is no course material in this knowledge base yet."
+    with pytest.raises(QuizError) as missing:
+        await tutor.submit("course", "amy", 999, "a")
+    assert missing.value.say("zh") == "这里没有第 999 题" and str(missing.value) == "there is no question #999 here"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core import i18n
+from bot.services import zh_numbers
 from model.lang import has_cjk
 from model.textutil import content_words
 
@@ -71,6 +72,8 @@ def short_answer_score(key: str, response: str, similarity: Similarity | None) -
     """0..1 credit for a free-text answer; no judge involved."""
     if not normalise(response):
         return 0.0
+    if has_cjk(key) or has_cjk(response):  # "三十天" and "30天" are one answer
+        key, response = zh_numbers.to_digits(key), zh_numbers.to_digits(response)
     key_nums, resp_nums = _numbers(key), _numbers(response)
     if key_nums:
         if not resp_nums:

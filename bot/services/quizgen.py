@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.core import i18n
+from bot.services import zh_numbers
 from model.lang import has_cjk
 from model.textutil import split_sentences
 
@@ -86,10 +87,8 @@ _DEFINITION_ZH = re.compile(
     r"^(?P<term>[^\s，,。、；：:“”\"（）()]{1,12}?)(?:是|指的是|指|意思是)(?P<body>[^。！？]{6,120}?)[。！]?$"
 )
 _BAD_TERM_ZH = re.compile(r"^(这|那|它|他|她|我|你|其|此|该|每|所有|如果|但|也)|不$")
-_NUMBER_ZH = re.compile(
-    r"(?P<value>(?:[$€£¥]\s?)?\d+(?:[.,]\d+)?)\s*(?P<unit>个工作日|工作日|个字符|字符|个月|小时|分钟|欧元|美元|"
-    r"字节|天|周|年|元|次|%)"
-)
+_NUMBER_ZH = re.compile(r"(?P<value>(?:[$€£¥]\s?)?\d+(?:[.,]\d+)?)\s*" + zh_numbers.UNIT)
+_NUMERAL_ZH = zh_numbers.WITH_UNIT  # "三十天", "十五个工作日"
 _BAD_TERM = re.compile(
     r"^(it|this|that|there|these|those|they|he|she|we|you|i|which|what|here|one|each|every|some|all|"
     r"any|most|many|very|another|other|such|your|our|my|its|their)\b", re.I)
@@ -141,6 +140,9 @@ def _chinese_fact(flat: str, passage: SourcePassage) -> Fact | None:
     n = _NUMBER_ZH.search(flat)
     if n:
         return Fact("number", flat, n.group(0).strip(), None, passage)
+    for w in _NUMERAL_ZH.finditer(flat):
+        if (zh_numbers.parse(w.group("value")) or 0) >= 2:  # "一次", "一个月" say "once", not a number to learn
+            return Fact("number", flat, w.group(0), None, passage)
     return None
 
 
@@ -154,11 +156,15 @@ def _blank(sentence: str, key: str) -> str:
 
 def _number_choices(key: str, rng: random.Random) -> list[str]:
     m = re.search(r"\d+(?:[.,]\d+)?", key)
-    if not m:
+    w = None if m else _NUMERAL_ZH.match(key)
+    if w is not None:  # a Chinese numeral: the same nearby values, written the same way
+        raw, value, decimals = w.group("value"), float(zh_numbers.parse(w.group("value")) or 0), 0
+    elif m is not None:
+        raw = m.group(0)
+        value = float(raw.replace(",", "."))
+        decimals = len(raw.split(".")[1]) if "." in raw else 0
+    else:
         return [key]
-    raw = m.group(0)
-    value = float(raw.replace(",", "."))
-    decimals = len(raw.split(".")[1]) if "." in raw else 0
     options: list[float] = []
     for factor in (0.5, 2.0, 1.5, 3.0, 0.25, 4.0):
         v = round(value * factor, decimals)
@@ -166,11 +172,19 @@ def _number_choices(key: str, rng: random.Random) -> list[str]:
             options.append(v)
     if value <= 3:
         options = [v for v in (value + 1, value + 2, value + 3, value + 4) if v != value] + options
-    fmt = (lambda v: f"{v:.{decimals}f}") if decimals else (lambda v: str(int(v)))
-    distractors = [key.replace(raw, fmt(v), 1) for v in options[:3]]
+    if w is not None:
+        options = [v for v in options if v == int(v) and 0 < v < 10_000]
+    distractors = [key.replace(raw, _written(v, decimals, chinese=w is not None), 1) for v in options[:3]]
     choices = [key, *distractors]
     rng.shuffle(choices)
     return choices
+
+
+def _written(value: float, decimals: int, chinese: bool) -> str:
+    """A distractor value written like the key's: "四十五" for a Chinese numeral, "1.5" or "12"."""
+    if chinese:
+        return zh_numbers.write(int(value))
+    return f"{value:.{decimals}f}" if decimals else str(int(value))
 
 
 def _same_shape(a: str, b: str) -> bool:

@@ -80,8 +80,10 @@ def content_terms(text: str) -> list[str]:
     return [w if lang.has_cjk(w) else next(latin) for w in kept]
 
 
+@lru_cache(maxsize=8192)
 def content_words(text: str) -> frozenset[str]:
-    """The set of `content_terms` of a text."""
+    """The set of `content_terms` of a text. Remembered: answering one question reads the same
+    passage sentences in the reader, the judge and the support check."""
     return frozenset(content_terms(text))
 
 

@@ -164,6 +164,8 @@ def test_terms_held_finds_chinese_words_jieba_cuts_differently() -> None:
     assert terms_held(question, "它将只会获得安全更新。")["更新"] == 1.0
     # a compound the passage holds in part counts in part, by its character pairs
     assert terms_held(["内核模块"], "需要被预先加载的模块列在文件里") == {"内核模块": pytest.approx(1 / 3)}
+    # a synonym sharing a character gets a little: 创建 against 建立 holds half its characters
+    assert terms_held(["创建"], "Debian 计划于 1993 年由 Ian Murdock 建立") == {"创建": 0.25}
     # one character standing inside another word is not that word; English is matched as words
     assert terms_held(["列"], "系列文章") == {}
     assert terms_held(content_terms("which limits"), "it limited the output") == {"limit": 1.0}

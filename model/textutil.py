@@ -110,9 +110,9 @@ def terms_held(terms: Iterable[str], text: str) -> dict[str, float]:
         pairs = [t[i : i + 2] for i in range(len(t) - 1)] if len(t) >= 3 else []
         share = sum(p in compact for p in pairs) / len(pairs) if pairs else 0.0
         # a synonym often shares a character ("创建" / "建立", "最早" / "最初"): a quarter for half of them
-        chars = CHAR_CREDIT * sum(c in compact for c in t) / len(t)
-        if max(share, chars):
-            held[t] = max(share, chars)
+        part = max(share, CHAR_CREDIT * sum(c in compact for c in t) / len(t))
+        if part:
+            held[t] = part
     return held
 
 

@@ -46,7 +46,6 @@ def ivf_nlist(n: int) -> int:
     return nlist
 
 
-
 @contextmanager
 def single_threaded() -> Iterator[None]:
     """FAISS on the calling thread only, for one query. Its OpenMP splits even a single query's
@@ -60,6 +59,7 @@ def single_threaded() -> Iterator[None]:
         yield
     finally:
         faiss.omp_set_num_threads(before)
+
 
 class VectorIndex:
     """Exact vector store plus a lazily built approximate index; one plain FAISS file on disk."""

@@ -69,13 +69,14 @@ class Judge:
         reading = next((i for i, g in enumerate(gens) if g.backend == EXTRACTIVE), None)
         shape = analyse(question)
         weight = _rarity(shape.focus, texts)
-        everywhere = content_words(" ".join([*texts, *(p.title for p in passages)]))
-        titles = " ".join(p.title for p in passages).lower()  # "the FAQ" is the page titled gitfaq(7)
-        named = sum(t in everywhere or (len(t) >= 3 and t in titles) for t in shape.names) / len(shape.names) \
-            if shape.names else 1.0
+        titles = [p.title for p in passages]
+        everywhere = content_words(" ".join([*texts, *titles]))
+        in_titles = " ".join(titles).lower()  # "the FAQ" is the page titled gitfaq(7)
+        found = [t in everywhere or (len(t) >= 3 and t in in_titles) for t in shape.names]
+        named = sum(found) / len(found) if found else 1.0
         # a question about a name no passage mentions ("… with Chocolatey?", "… on Windows?", "2008 年…")
         # is not answered by these passages, however close the rest of them comes
-        unnamed = named < 1.0 or bool(unmentioned_codes(shape, [*texts, *(p.title for p in passages)]))
+        unnamed = named < 1.0 or bool(unmentioned_codes(shape, [*texts, *titles]))
         judged = []
         for i, (g, (s, relevance)) in enumerate(zip(gens, measured)):
             if g.cited and not s.cited:

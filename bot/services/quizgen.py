@@ -88,7 +88,6 @@ _DEFINITION_ZH = re.compile(
 )
 _BAD_TERM_ZH = re.compile(r"^(这|那|它|他|她|我|你|其|此|该|每|所有|如果|但|也)|不$")
 _NUMBER_ZH = re.compile(r"(?P<value>(?:[$€£¥]\s?)?\d+(?:[.,]\d+)?)\s*" + zh_numbers.UNIT)
-_NUMERAL_ZH = zh_numbers.WITH_UNIT  # "三十天", "十五个工作日"
 _BAD_TERM = re.compile(
     r"^(it|this|that|there|these|those|they|he|she|we|you|i|which|what|here|one|each|every|some|all|"
     r"any|most|many|very|another|other|such|your|our|my|its|their)\b", re.I)
@@ -140,10 +139,8 @@ def _chinese_fact(flat: str, passage: SourcePassage) -> Fact | None:
     n = _NUMBER_ZH.search(flat)
     if n:
         return Fact("number", flat, n.group(0).strip(), None, passage)
-    for w in _NUMERAL_ZH.finditer(flat):
-        if (zh_numbers.parse(w.group("value")) or 0) >= 2:  # "一次", "一个月" say "once", not a number to learn
-            return Fact("number", flat, w.group(0), None, passage)
-    return None
+    w = next((w for w in zh_numbers.WITH_UNIT.finditer(flat) if zh_numbers.quantity(w)), None)  # "三十天"
+    return Fact("number", flat, w.group(0), None, passage) if w else None
 
 
 def _language(fact: Fact) -> str:
@@ -156,9 +153,11 @@ def _blank(sentence: str, key: str) -> str:
 
 def _number_choices(key: str, rng: random.Random) -> list[str]:
     m = re.search(r"\d+(?:[.,]\d+)?", key)
-    w = None if m else _NUMERAL_ZH.match(key)
-    if w is not None:  # a Chinese numeral: the same nearby values, written the same way
-        raw, value, decimals = w.group("value"), float(zh_numbers.parse(w.group("value")) or 0), 0
+    w = None if m else zh_numbers.WITH_UNIT.match(key)
+    numeral = zh_numbers.quantity(w) if w is not None else None
+    chinese = numeral is not None  # a Chinese numeral: nearby values, written the same way
+    if w is not None and numeral is not None:
+        raw, value, decimals = w.group("value"), float(numeral), 0
     elif m is not None:
         raw = m.group(0)
         value = float(raw.replace(",", "."))
@@ -172,9 +171,9 @@ def _number_choices(key: str, rng: random.Random) -> list[str]:
             options.append(v)
     if value <= 3:
         options = [v for v in (value + 1, value + 2, value + 3, value + 4) if v != value] + options
-    if w is not None:
+    if chinese:
         options = [v for v in options if v == int(v) and 0 < v < 10_000]
-    distractors = [key.replace(raw, _written(v, decimals, chinese=w is not None), 1) for v in options[:3]]
+    distractors = [key.replace(raw, _written(v, decimals, chinese), 1) for v in options[:3]]
     choices = [key, *distractors]
     rng.shuffle(choices)
     return choices

@@ -59,10 +59,16 @@ def write(n: int) -> str:
     return out
 
 
+def quantity(match: re.Match[str]) -> int | None:
+    """The value of a WITH_UNIT match; None for a malformed numeral or for 一 alone ("一次")."""
+    v = parse(match.group("value"))
+    return v if v is not None and v >= 2 else None
+
+
 def to_digits(text: str) -> str:
     """`text` with each Chinese numeral that comes with a unit written in digits: "三十天内" → "30天内"."""
     def digits(m: re.Match[str]) -> str:
-        v = parse(m.group("value"))
-        return f"{v}{m.group('unit')}" if v is not None and v >= 2 else m.group(0)
+        v = quantity(m)
+        return m.group(0) if v is None else f"{v}{m.group('unit')}"
 
     return WITH_UNIT.sub(digits, text)

@@ -1,5 +1,5 @@
-"""The real-documents sets under bench/: the development set (realdocs) and the held-out set
-(realdocs_holdout); their shape and their gold phrases."""
+"""The real-documents sets under bench/: the development sets (realdocs, realdocs_fresh) and the
+held-out set (realdocs_holdout); their shape and their gold phrases."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +11,8 @@ from bot.services.evaluation import RealDocsSet, is_realdocs, load_realdocs, mis
 BENCH = Path(__file__).resolve().parents[3] / "bench"
 ROOT = BENCH / "realdocs"
 HOLDOUT = BENCH / "realdocs_holdout"
-SETS = [p for root in (ROOT, HOLDOUT) for p in sorted(root.iterdir()) if (p / "questions.jsonl").is_file()]
+FRESH = BENCH / "realdocs_fresh"
+SETS = [p for root in (ROOT, HOLDOUT, FRESH) for p in sorted(root.iterdir()) if (p / "questions.jsonl").is_file()]
 
 
 def _docs_size(data: RealDocsSet) -> int:
@@ -37,9 +38,17 @@ def test_the_held_out_set_is_big_enough() -> None:
     assert _docs_size(data) <= 4 * 1024 * 1024
 
 
-def test_the_held_out_ids_do_not_clash_with_the_development_ids() -> None:
-    dev = {q.id for q in load_realdocs(ROOT).questions}
-    assert dev.isdisjoint(q.id for q in load_realdocs(HOLDOUT).questions)
+def test_the_second_development_set_is_big_enough() -> None:
+    data = load_realdocs(FRESH)
+    assert len([p for p in SETS if p.parent == FRESH]) >= 2 and is_realdocs(FRESH)
+    assert sum(q.answerable for q in data.questions) >= 45
+    assert sum(not q.answerable for q in data.questions) >= 14
+    assert _docs_size(data) <= 4 * 1024 * 1024
+
+
+def test_no_two_sets_share_a_question_id() -> None:
+    ids = [q.id for root in (ROOT, HOLDOUT, FRESH) for q in load_realdocs(root).questions]
+    assert len(set(ids)) == len(ids)
 
 
 @pytest.mark.parametrize("folder", SETS, ids=[f"{p.parent.name}/{p.name}" for p in SETS])

@@ -105,8 +105,12 @@ _MARKUP = str.maketrans({"*": " ", "`": " ", "\u2019": "'", "\u2018": "'"})
 
 
 def normalize_phrase(text: str) -> str:
-    """Lower-case, straight quotes, markup (`*`, backticks) dropped, whitespace collapsed."""
-    return " ".join(text.translate(_MARKUP).lower().split())
+    """Lower-case, straight quotes, markup (`*`, backticks) dropped, whitespace collapsed, and no
+    thousands separators ("1,000 different errors" and "1000 different errors" state one fact)."""
+    return _THOUSANDS.sub("", " ".join(text.translate(_MARKUP).lower().split()))
+
+
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
 def has_gold(answer: str, golds: Sequence[str]) -> bool:

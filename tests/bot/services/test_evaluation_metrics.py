@@ -24,6 +24,13 @@ def test_gold_phrases_ignore_case_whitespace_markup_and_citations() -> None:
     assert not has_gold("anything", [""])
 
 
+def test_a_number_with_or_without_thousands_separators_states_the_same_fact() -> None:
+    assert has_gold("After 1000 different errors have been detected, it ignores any more.", ["1,000 different"])
+    assert has_gold("It stops after 10,000,000 errors in total.", ["10000000"])
+    assert not has_gold("It stops after 100 different errors.", ["1,000 different"])
+    assert normalize_phrase("options 1,2,3 and 1,5") == "options 1,2,3 and 1,5"
+
+
 def test_reliability_bins_put_each_confidence_in_one_equal_width_bin() -> None:
     bins = reliability_bins([0.05, 0.95, 1.0, 0.5], [False, True, True, False])
     assert len(bins) == 10 and [b.count for b in bins] == [1, 0, 0, 0, 0, 1, 0, 0, 0, 2]

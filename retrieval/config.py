@@ -5,8 +5,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
 # what ingest writes; bump when it changes, so caches of built indexes (ragcord eval) are redone.
-# 2: stemmed BM25 and sentence vectors
-INDEX_FORMAT = 2
+# 2: stemmed BM25 and sentence vectors; 3: a definition list's term heads its description
+INDEX_FORMAT = 3
 
 FUSION_METHODS = ("noisy_or", "absolute", "minmax", "zscore", "rrf", "dense", "sparse")
 

@@ -21,6 +21,8 @@ def parse_html(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, l
     _drop_boilerplate(soup)
     _unwrap_named_anchors(soup)
     _flatten_inline_code(soup)
+    _join_definition_terms(soup)
+    _unwrap_layout_tables(soup)
     sections: list[Section] = []
     extracted = _trafilatura(str(soup))
     if extracted and 2 * len(_MD_HEADING.findall(extracted)) < len(_headings(soup)) - 1:  # headings lost
@@ -48,6 +50,7 @@ def _trafilatura(html: str) -> str | None:
 _MD_HEADING = re.compile(r"^#{1,6} \S", re.MULTILINE)
 _MARKED_HEADING = re.compile(r"^\\?(#{1,6}) ", re.MULTILINE)
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCK_TAGS = (*_HEADING_TAGS, "p", "div", "ul", "ol", "dl", "pre", "blockquote", "table")
 
 
 def _headings(soup) -> list:  # noqa: ANN001 - bs4 types are loose
@@ -136,6 +139,63 @@ def _unwrap_named_anchors(soup) -> None:  # noqa: ANN001
     for anchor in soup.find_all("a"):
         if not anchor.get("href"):
             anchor.unwrap()
+
+
+def _unwrap_layout_tables(soup) -> None:  # noqa: ANN001
+    """A table that holds headings lays out a page, it holds no data (DocBook's question-and-answer
+    sets: a row per question, a row per answer): its cells become plain blocks, so the answers read
+    as paragraphs and not as "| | First of all: relax, …" table rows."""
+    for table in soup.find_all("table"):
+        if table.decomposed or table.find(_HEADING_TAGS) is None:
+            continue
+        for part in table.find_all(("thead", "tbody", "tfoot")):
+            part.unwrap()
+        for cell in table.find_all(("td", "th")):  # a cell of text is a paragraph, one of blocks a division
+            cell.name = "div" if cell.find(_BLOCK_TAGS) is not None else "p"
+        for row in table.find_all("tr"):
+            row.name = "div"
+        table.name = "div"
+
+
+def _join_definition_terms(soup) -> None:  # noqa: ANN001
+    """A definition list's term put at the head of its description ("--error-exitcode=<number>:
+    Specifies an alternative exit code…"): apart, the option a manual describes is a line of its
+    own that no sentence holds, and "which flag makes it exit non-zero?" finds the description
+    without the flag. A term that is a question (an FAQ's "How do I…?") or a sentence stays a line
+    of its own, and so does one whose description opens with a list or table (a contents tree)."""
+    from bs4 import NavigableString
+
+    for dd in soup.find_all("dd"):
+        terms = []
+        before = dd.find_previous_sibling(True)
+        while before is not None and before.name == "dt":
+            terms.insert(0, before)
+            before = before.find_previous_sibling(True)
+        labels = [" ".join(t.get_text(" ").split()) for t in terms]
+        if not terms or not all(labels) or any(_TERM_IS_TEXT.search(x) for x in labels):
+            continue
+        if len(" ".join(labels).split()) > TERM_WORDS:
+            continue
+        first = next((c for c in dd.children if not (isinstance(c, NavigableString) and not c.strip())), None)
+        if first is None or getattr(first, "name", None) in ("dl", "ul", "ol", "table", "pre", "div"):
+            continue
+        target = first if getattr(first, "name", None) == "p" else dd
+        target.insert(0, NavigableString(": "))
+        for n, term in enumerate(reversed(terms)):
+            if n:
+                target.insert(0, NavigableString(", "))
+            for text in reversed(term.find_all(string=True)):  # "… [default: 0] " and DocBook's "-s, "
+                kept = text.rstrip(" \t\n,")
+                text.replace_with(kept)
+                if kept:
+                    break
+            for child in reversed(list(term.children)):
+                target.insert(0, child.extract())
+            term.decompose()
+
+
+TERM_WORDS = 12  # a longer term is a sentence of its own
+_TERM_IS_TEXT = re.compile(r"[?？]\s*$|[.!。]\s*$")
 
 
 def _flatten_inline_code(soup) -> None:  # noqa: ANN001

@@ -17,6 +17,7 @@ from . import textlang
 from .types import ChunkDraft, LoadedDocument, Section
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_FENCE = re.compile(r"^\s*```")
 # Looser than model/textutil.split_sentences on purpose: over-splitting a unit is harmless (short units
 # are joined to the next) and CJK/lower-case text must still split; it may not import model/.
 _SENTENCE_END = re.compile(r"(?<=[.!?…。])[\"')\]]*\s+|(?<=[。！？])[”’」』）)]*|\n+")
@@ -26,7 +27,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…。])[\"')\]]*\s+|(?<=[。！？])[”�
 class _Piece:
     text: str
     tokens: int
-    new_paragraph: bool  # joined to the previous piece by "\n\n" (else by " ")
+    new_paragraph: bool  # joined to the previous piece by "\n\n" (else by "\n" or " ")
+    new_line: bool = False  # the first piece of a line of a long paragraph: joined by "\n"
 
 
 MAX_SENTENCE_UNITS = 1023  # per chunk: sentence vector ids are chunk_id << 10 | unit number
@@ -148,7 +150,7 @@ def _chunk_section(
             fresh += 1
     if fresh:
         chunks.append(current)
-    return [_join(c) for c in chunks]
+    return _fenced(chunks, pieces)
 
 
 def _pieces(text: str, budget: int, count: Callable[[str], int]) -> list[_Piece]:
@@ -165,14 +167,20 @@ def _pieces(text: str, budget: int, count: Callable[[str], int]) -> list[_Piece]
             pieces.append(_Piece(paragraph, tokens, True))
             continue
         first = True
+        in_code = after_fence = False
         lines = [(line, count(line)) for line in (raw.strip() for raw in paragraph.split("\n")) if line]
         for line, line_tokens in _labels_joined(_items(lines, budget, count), budget, count):
+            fence = bool(_FENCE.match(line))
+            # a code block's lines, its fences, list items and table rows stay lines; a wrapped
+            # line of prose ("… kept for" / "30 days.") is joined to the one before by a space
+            starts_line = fence or in_code or after_fence or bool(_LIST_MARK.match(line)) or line.startswith("|")
+            in_code, after_fence = in_code != fence, fence
             for sentence in [line] if line_tokens <= budget else split_sentences(line):
                 sentence_tokens = line_tokens if sentence is line else count(sentence)
                 runs = [(sentence, sentence_tokens)] if sentence_tokens <= budget else _word_runs(sentence, budget, count)
                 for part, part_tokens in runs:
-                    pieces.append(_Piece(part, part_tokens, first))
-                    first = False
+                    pieces.append(_Piece(part, part_tokens, first, starts_line and not first))
+                    first = starts_line = False
     return pieces
 
 
@@ -219,7 +227,16 @@ def _labels_joined(lines: list[tuple[str, int]], budget: int, count: Callable[[s
     reader guesses. A line too long to take its label whole gives it its first sentence."""
     out: list[tuple[str, int]] = []
     label: tuple[str, int] | None = None
+    in_code = False
     for line, tokens in lines:
+        fence = bool(_FENCE.match(line))
+        if fence or in_code:  # a code line is no label and takes none: it stays a line of its own
+            in_code = in_code != fence
+            if label is not None:
+                out.append(label)
+                label = None
+            out.append((line, tokens))
+            continue
         text = line
         if label is not None:
             held, label = label, None
@@ -310,6 +327,27 @@ def _join(pieces: list[_Piece]) -> str:
     out: list[str] = []
     for i, piece in enumerate(pieces):
         if i:
-            out.append("\n\n" if piece.new_paragraph else " ")
+            out.append("\n\n" if piece.new_paragraph else "\n" if piece.new_line else " ")
         out.append(piece.text)
     return "".join(out)
+
+
+
+def _fenced(chunks: list[list[_Piece]], pieces: list[_Piece]) -> list[str]:
+    """Each chunk's text, a code block cut by a chunk boundary closed at the end of the one chunk
+    and reopened at the start of the next: a reader that meets the closing fence first would
+    take the code for prose and the prose after it for code."""
+    inside: dict[int, bool] = {}  # id of a piece -> whether it lies inside a code block
+    state = False
+    for piece in pieces:
+        inside[id(piece)] = state
+        for line in piece.text.split("\n"):
+            if _FENCE.match(line):
+                state = not state
+    out = []
+    for c in chunks:
+        text = _join(c)
+        opens = inside.get(id(c[0]), False)
+        fences = len([line for line in text.split("\n") if _FENCE.match(line)]) + opens
+        out.append(("```\n" if opens else "") + text + ("\n```" if fences % 2 else ""))
+    return out

@@ -124,3 +124,22 @@ def test_a_question_too_long_to_join_with_its_whole_answer_keeps_its_first_sente
     drafts = chunk(doc(Section(text)), max_tokens=30, overlap_tokens=0, count_tokens=words)
     assert any("over HTTP? - Use the username in the URL." in d.text for d in drafts), [d.text for d in drafts]
     assert not any(d.text.rstrip().endswith("over HTTP?") for d in drafts)
+
+
+def test_a_long_paragraphs_lines_stay_lines_and_a_cut_code_block_is_closed_and_reopened() -> None:
+    """A code block longer than a chunk: its lines were joined by spaces ("``` Files ending …"), and
+    the chunk that began inside it opened with its closing fence, so a reader took code for prose."""
+    code = "\n".join(f"import './module{i}.js'; // loaded as an ES module" for i in range(12))
+    text = (f"The type field applies to imports:\n```\n{code}\n```\nFiles ending with .mjs are always ES modules.\n"
+            "Unreachable entries are kept for\n30 days by default.")
+    drafts = chunk(doc(Section(text)), max_tokens=40, overlap_tokens=0, count_tokens=words)
+    assert len(drafts) >= 3
+    for d in drafts:
+        lines = d.text.split("\n")
+        assert sum(line.startswith("```") for line in lines) % 2 == 0  # every block it opens, it closes
+        assert all(line.count("import") <= 1 for line in lines)  # one code line per line
+    closing = next(d.text.split("\n") for d in drafts if "Files ending" in d.text)
+    assert closing[-1] == "Files ending with .mjs are always ES modules." and closing[-3].startswith("import")
+    # a wrapped line of prose is joined to the line before it
+    assert any("Unreachable entries are kept for 30 days by default." in d.text for d in drafts)
+    assert drafts[1].text.startswith("```\nimport")

@@ -73,11 +73,11 @@ _STATES_DEFAULT = re.compile(
     re.IGNORECASE,
 )
 # a capitalised word after the first one, a word with a digit, a year or a version: what a question names
-_NAMED = re.compile(r"(?<=[\w,;:)] )[A-Z][\w'-]*[a-z][\w'-]*|(?<=[\w,;:)] )[A-Z]{2,}\b|\b[A-Za-z]+\d[\w.]*\b"
+_NAMED = re.compile(r"(?<=[\w,;:)] )(?!I['’][a-z]{1,2}\b)[A-Z][\w'-]*[a-z][\w'-]*|(?<=[\w,;:)] )[A-Z]{2,}\b|\b[A-Za-z]+\d[\w.]*\b"
                     r"|\b(?:1[89]|20)\d\d\b|\b\d+\.\d+(?:\.\d+)*\b|\b[a-z]+\.[A-Za-z][\w.]*\b")
 # an option or a snake_case name the question quotes ("--group", "shared_buffers"): text that does
 # not hold it exactly does not speak of it, however many of its parts ("shared", "buffers") it holds
-_CODE = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]+|\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
+_CODE = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]+|(?<![\w-])-[A-Za-z](?![\w-])|\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
 _HOW_TO = re.compile(r"\bhow (?:do|can|could|should|would|shall|may) (?:i|we|you|one|they)\b|\bhow to\b"
                      r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bis there a way to\b|怎么|怎样|如何", re.IGNORECASE)
 _SCENE_BREAK = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
@@ -110,6 +110,9 @@ class Shape:
     wants_default: bool  # asks for the default behaviour or value
     focus: tuple[str, ...]  # stemmed content terms the question is about
     names: tuple[str, ...] = ()  # stemmed names and code-like words ("GitLab", "Chocolatey", "v2.1")
+    # the names of the question proper, without the scene set before it ("I run valgrind in CI.
+    # Which flag …?"): the passages must speak of these; a scene's name may be the user's setting
+    asked_names: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()  # options and snake_case names, lower case ("--group", "shared_buffers")
     how_to: bool = False  # asks for a way to do something: "how do I …", "how can we …", "如何 …"
     asked: str = ""  # the question itself when statements set the scene first ("X is tracked. How do I untrack it?")
@@ -131,11 +134,16 @@ def analyse(question: str) -> Shape:
         polar=bool(_POLAR.match(question) or (_ZH_POLAR.search(question) and not _ZH_WH.search(question))),
         wants_default=bool(_DEFAULT.search(question) or _ZH_DEFAULT.search(question)),
         focus=tuple(terms),
-        names=tuple(dict.fromkeys(t for w in _NAMED.findall(question) for t in content_terms(w))),
+        names=_names(question),
+        asked_names=_names(asked_part(question) or question),
         codes=tuple(dict.fromkeys(m.lower() for m in _CODE.findall(question))),
         how_to=bool(_HOW_TO.search(question)),
         asked=asked_part(question),
     )
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for w in _NAMED.findall(text) for t in content_terms(w)))
 
 
 def asked_part(question: str) -> str:
@@ -158,7 +166,30 @@ def unmentioned_codes(shape: Shape, texts: list[str]) -> list[str]:
     """The question's options and snake_case names that none of `texts` holds (Markdown escapes
     such as "pg\\_dump" ignored)."""
     flat = " ".join(texts).lower().replace("\\", "")
-    return [c for c in shape.codes if c not in flat]
+    return [c for c in shape.codes if not holds_code(c, flat)]
+
+
+def holds_code(code: str, lowered: str) -> bool:
+    """Whether lower-cased text holds the option or name: "-s" stands alone ("--show" is not it)."""
+    if len(code) > 2:
+        return code in lowered
+    return re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", lowered) is not None
+
+
+# a platform a question names is spoken of by its family in many manuals: "on Linux" where the
+# page says "on POSIX systems", "on my Mac" where it says "macOS" (stemmed, as content_terms gives them)
+PLATFORM_FAMILY: dict[str, tuple[str, ...]] = {
+    "linux": ("posix", "unix"),
+    "mac": ("maco", "macos", "darwin", "osx"),
+    "maco": ("mac", "macos", "darwin", "osx"),
+    "osx": ("maco", "macos", "mac", "darwin"),
+    "unix": ("posix", "linux"),
+}
+
+
+def name_held(name: str, words: set[str]) -> bool:
+    """Whether content words hold a question's (stemmed) name, or its platform family."""
+    return name in words or any(alias in words for alias in PLATFORM_FAMILY.get(name, ()))
 
 
 def mentions_default(text: str) -> bool:

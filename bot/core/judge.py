@@ -16,9 +16,9 @@ from bot.core.grounding import Support, assess
 from model.base import Generation, Passage
 from model.calibration import Calibration, Signals, calibration_for, cosine_span, spread
 from model.confidence import agreement, logprob_confidence
-from model.questions import analyse, unmentioned_codes
+from model.questions import analyse, holds_code, name_held, unmentioned_codes
 from model.spans import find_spans
-from model.textutil import content_words, split_sentences, strip_citations, terms_held
+from model.textutil import content_terms, content_words, split_sentences, strip_citations, terms_held
 from retrieval.embedder import Embedder
 from retrieval.types import Hit
 
@@ -69,10 +69,14 @@ class Judge:
         reading = next((i for i, g in enumerate(gens) if g.backend == EXTRACTIVE), None)
         shape = analyse(question)
         weight = _rarity(shape.focus, texts)
+        letters = tuple(c for c in shape.codes if len(c) == 2)  # "-s": no content word holds it
+        asked = frozenset(content_terms(shape.asked)) & set(weight) if shape.asked else frozenset()
         titles = [p.title for p in passages]
         everywhere = content_words(" ".join([*texts, *titles]))
         in_titles = " ".join(titles).lower()  # "the FAQ" is the page titled gitfaq(7)
-        found = [t in everywhere or (len(t) >= 3 and t in in_titles) for t in shape.names]
+        # the names of the question proper: one only in the scene set before it ("I run valgrind
+        # in CI. Which flag …?") is the user's setting, not what the passages must speak of
+        found = [name_held(t, everywhere) or (len(t) >= 3 and t in in_titles) for t in shape.asked_names]
         named = sum(found) / len(found) if found else 1.0
         # a question about a name no passage mentions ("… with Chocolatey?", "… on Windows?", "2008 年…")
         # is not answered by these passages, however close the rest of them comes
@@ -81,6 +85,10 @@ class Judge:
         for i, (g, (s, relevance)) in enumerate(zip(gens, measured)):
             if g.cited and not s.cited:
                 s = replace(s, cited=g.cited)
+            if s.abstained and g.backend == EXTRACTIVE and g.cited:
+                # the passages' own words: "… would leave Cachegrind with no information to
+                # collect" quotes the manual, it does not say the answer is unknown
+                s = replace(s, abstained=False)
             cited_text = " ".join(texts[n - 1] for n in s.cited if 1 <= n <= len(texts))
             quoted = f"{s.quote[1] if s.quote else ''} {strip_citations(g.text)}"
             others = [j for j in range(len(gens)) if j != i and (reading in (i, j))]
@@ -89,8 +97,8 @@ class Judge:
                 evidence=evidence,
                 relevance=spread(relevance, self.span),
                 support=0.0 if s.abstained else s.score,
-                coverage=_share(weight, cited_text),
-                quote_coverage=_share(weight, quoted),
+                coverage=_share(weight, cited_text, letters, asked),
+                quote_coverage=_share(weight, quoted, letters, asked),
                 named=named,
                 fits=1.0 if shape.fits({sp.kind for sp in find_spans(strip_citations(g.text))}) else 0.0,
                 verified=1.0 if s.verified else 0.0,
@@ -111,13 +119,25 @@ def _rarity(focus: tuple[str, ...], passages: list[str]) -> dict[str, float]:
     return {t: math.log(1.0 + (n + 1) / (sum(s.get(t, 0.0) >= 0.5 for s in sentences) + 0.5)) for t in focus}
 
 
-def _share(weight: dict[str, float], text: str) -> float:
-    """The rarity-weighted share of the question's terms that `text` holds."""
-    total = sum(weight.values())
-    if not total:
-        return 1.0
+def _share(weight: dict[str, float], text: str, letters: tuple[str, ...] = (),
+           asked: frozenset[str] = frozenset()) -> float:
+    """The rarity-weighted share of the question's terms that `text` holds; a one-letter option
+    the question asks about ("what does -s do?", no content word at all) weighs as its rarest term.
+    After a scene ("I run valgrind in CI and want the job to fail. Which flag …?") the terms of the
+    question proper weigh half, as in the reader: the answer speaks of the question, not the scene."""
     held = terms_held(weight, text)
-    return sum(w * held.get(t, 0.0) for t, w in weight.items()) / total
+    rare = max(weight.values(), default=1.0)
+    lowered = text.lower()
+
+    def share(terms: dict[str, float]) -> float:
+        total = sum(terms.values()) + rare * len(letters)
+        if not total:
+            return 1.0
+        got = sum(w * held.get(t, 0.0) for t, w in terms.items()) + rare * sum(holds_code(c, lowered) for c in letters)
+        return got / total
+
+    whole = share(weight)
+    return 0.5 * (whole + share({t: weight[t] for t in asked})) if asked else whole
 
 
 def _agree(a: Generation, b: Generation, sa: Support, sb: Support) -> float:

@@ -75,6 +75,20 @@ def test_names_a_question_is_about() -> None:
     assert analyse("How do I sign commits on GitLab with an SSH key?").names == ("gitlab", "ssh")
     assert "2010" in analyse("Who won the World Cup in 2010?").names
     assert analyse("how do refunds work?").names == ()
+    assert analyse("Does it throw if the file I'm deleting is gone, or if I've moved it?").names == ()
+
+
+def test_the_names_of_the_question_proper_leave_out_the_scene() -> None:
+    shape = analyse("I run valgrind in CI and want the job to fail. Which flag gives a non-zero exit code?")
+    assert shape.names == ("ci",) and shape.asked_names == ()
+    assert analyse("Which flag gives a non-zero exit code in CI?").asked_names == ("ci",)
+
+
+def test_a_platform_counts_as_named_by_its_family() -> None:
+    from model.questions import name_held
+
+    assert name_held("linux", {"posix", "system"}) and name_held("mac", {"maco"})
+    assert not name_held("window", {"posix", "maco"})
 
 
 def test_options_and_snake_case_names_a_question_quotes_must_be_there_exactly() -> None:
@@ -85,6 +99,16 @@ def test_options_and_snake_case_names_a_question_quotes_must_be_there_exactly() 
     assert unmentioned_codes(shape, ["The max\\_workers setting", "Use --dry-run to test."]) == []
     assert unmentioned_codes(shape, ["Workers: the max number", "A dry run tests."]) == ["max_workers", "--dry-run"]
     assert analyse("Which non-profit organisation has an e-mail list?").codes == ()
+
+
+def test_a_one_letter_option_is_held_only_standing_alone() -> None:
+    from model.questions import unmentioned_codes
+
+    shape = analyse("What does -s do, and is it like git commit -a?")
+    assert shape.codes == ("-s", "-a")
+    assert unmentioned_codes(shape, ["Use --show-error-list and --all."]) == ["-s", "-a"]
+    assert unmentioned_codes(shape, ["`-s`: the same as --show-error-list; -a stages all."]) == []
+    assert analyse("Is the e-mail list for X-ray users?").codes == ()
 
 
 def test_a_relative_path_is_not_a_pair_of_words_with_a_slash() -> None:

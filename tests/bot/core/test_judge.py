@@ -91,3 +91,71 @@ async def test_a_name_the_page_title_holds_inside_a_word_counts_as_mentioned() -
     reading = Generation('The current maintainer of Git uses "Junio C Hamano". [1]', backend="extractive", cited=(1,))
     judged = await judge.judge("What is the maintainer of Git called, according to the FAQ?", [reading], passages, 0.7)
     assert judged[0].signals.named == 1.0 and judged[0].confidence > 0.3
+
+
+async def test_a_name_in_the_scene_before_the_question_does_not_refuse_the_answer() -> None:
+    """"I run valgrind in CI. Which flag …?": the pages never say CI, and the flag is still the answer."""
+    from model.base import Generation, Passage
+    from retrieval.embedder import Embedder
+
+    judge = Judge(Embedder())
+    passages = [Passage(1, "Error-related options", "--error-exitcode=<number>: Specifies an alternative exit "
+                                                    "code to return if Valgrind reported any errors in the run.")]
+    reading = Generation("--error-exitcode=<number>: Specifies an alternative exit code to return if Valgrind "
+                         "reported any errors in the run. [1]", backend="extractive", cited=(1,))
+    scene = await judge.judge("I run valgrind in CI. Which flag makes valgrind return a non-zero exit code?",
+                              [reading], passages, 0.7)
+    asked = await judge.judge("Which flag makes valgrind return a non-zero exit code in CI?", [reading], passages, 0.7)
+    assert scene[0].confidence > 0.3 and scene[0].signals.named == 1.0
+    assert asked[0].confidence == 0.0
+
+
+async def test_a_platform_named_by_its_family_counts_as_mentioned() -> None:
+    """"… on my Mac?" over a page that says macOS; "… on Linux?" over one that says POSIX."""
+    from model.base import Generation, Passage
+    from retrieval.embedder import Embedder
+
+    judge = Judge(Embedder())
+    passages = [Passage(1, "Errors", "EMFILE (Too many open files in system): this is met when opening many files "
+                                     "at once, in particular on macOS and other POSIX systems; run ulimit -n 2048.")]
+    reading = Generation(passages[0].text + " [1]", backend="extractive", cited=(1,))
+    for question in ("Why do I get EMFILE when opening many files on my Mac?",
+                     "Why do I get EMFILE when opening many files on Linux?"):
+        judged = await judge.judge(question, [reading], passages, 0.7)
+        assert judged[0].signals.named == 1.0 and judged[0].confidence > 0.3
+    windows = await judge.judge("Why do I get EMFILE when opening many files on Windows?", [reading], passages, 0.7)
+    assert windows[0].confidence == 0.0
+
+
+async def test_a_passage_sentence_saying_no_information_is_no_abstention() -> None:
+    """The manual's "… would leave Cachegrind with no information to collect" is an answer, quoted."""
+    from model.base import Generation, Passage
+    from retrieval.embedder import Embedder
+
+    judge = Judge(Embedder())
+    text = ("Branch simulation is off by default as it slows Cachegrind down by about 25%. You cannot turn off both "
+            "simulations, as that would leave Cachegrind with no information to collect.")
+    passages = [Passage(1, "Cachegrind options", text)]
+    reading = Generation(text + " [1]", backend="extractive", cited=(1,))
+    generated = Generation("There is no information in the passages about that. [1]", backend="local", cited=(1,))
+    judged = await judge.judge("How much does branch simulation slow Cachegrind down?", [reading, generated],
+                               passages, 0.7)
+    assert not judged[0].support.abstained and judged[0].confidence > 0.3
+    assert judged[1].support.abstained and judged[1].confidence == 0.0
+
+
+async def test_a_one_letter_option_the_answer_does_not_hold_is_not_covered() -> None:
+    """"What does -s do?" has no content word: coverage is whether the answer holds "-s"."""
+    from model.base import Generation, Passage
+    from retrieval.embedder import Embedder
+
+    judge = Judge(Embedder())
+    passages = [Passage(1, "Options", "-s: Specifying -s is equivalent to --show-error-list=yes. "
+                                      "Valgrind does what it does by keeping track of everything your program does.")]
+    right = Generation("-s: Specifying -s is equivalent to --show-error-list=yes. [1]", backend="extractive", cited=(1,))
+    wrong = Generation("Valgrind does what it does by keeping track of everything your program does. [1]",
+                       backend="extractive", cited=(1,))
+    judged = await judge.judge("What does -s do?", [right, wrong], passages, 0.7)
+    assert judged[0].signals.quote_coverage == 1.0
+    assert judged[1].signals.quote_coverage == 0.0
+    assert judged[1].confidence < judged[0].confidence

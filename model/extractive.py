@@ -18,7 +18,7 @@ from model.base import Generation, GenerationParams, Passage, Prompt, Token
 from model.calibration import spread
 from model.lang import has_cjk
 from model.prompts import DONT_KNOW
-from model.questions import Shape, analyse, instructs, mentions_default
+from model.questions import Shape, analyse, holds_code, instructs, mentions_default
 from model.spans import absent_terms, find_spans, negated
 from model.textutil import clean_sentence, content_terms, content_words, split_sentences, terms_held, words
 
@@ -107,6 +107,7 @@ class ExtractiveGenerator:
             chosen = self._with_second_part(chosen, parts, prompt.passages)
         lead = chosen[0].passage
         chosen.sort(key=lambda s: (s.passage != lead, s.passage, s.index))  # the answering passage first, in reading order
+        chosen = _gaps_filled(chosen, prompt.passages, self.max_sentences)
         text = " ".join(f"{_end(s.text)} [{s.n}]" for s in chosen)
         cited = tuple(dict.fromkeys(s.n for s in chosen))
         return Generation(text, backend=self.name, cited=cited)
@@ -167,6 +168,7 @@ class ExtractiveGenerator:
             return []
         shape = analyse(query)
         inverts = "option" in shape.expects and not negated(query) and not _UNDOING.search(query)
+        letters = [c for c in shape.codes if len(c) == 2]  # one-letter options: no content word holds them
         lacking = absent_terms(query)  # "… if it has no return statement?": a sentence with that condition
         texts = [c[3] for c in candidates]
         lexical = lexical_scores(query, texts)
@@ -193,6 +195,8 @@ class ExtractiveGenerator:
                 bonus += self.fit_bonus / 2
             if shape.how_to and instructs(sent):  # "how do I …?" is answered by what to do
                 bonus += self.fit_bonus / 2
+            if letters and any(holds_code(c, sent.lower()) for c in letters):  # "what does -s do?"
+                bonus += self.fit_bonus
             if lacking and lacking & absent_terms(sent):  # "a function without a return statement returns None"
                 bonus += self.fit_bonus / 2
             factor = POINTER_PENALTY if _POINTER.match(sent) else 1.0  # "See the X section": where, not what
@@ -356,6 +360,22 @@ def question_parts(question: str) -> list[str]:
     if len(parts) != 2 or any(len(p.split()) < 3 for p in parts):
         return [question]
     return parts
+
+
+def _gaps_filled(chosen: list[Scored], passages: Sequence[Passage], limit: int) -> list[Scored]:
+    """Two sentences of one passage with one between them read with it: "When a file is run
+    directly, require.main is set to its module. [That means … require.main === module.] For a
+    file foo.js, this will be true …" — the second refers to what the skipped one says."""
+    out = list(chosen)
+    for a, b in zip(chosen, chosen[1:]):
+        if len(out) >= limit:
+            break
+        if a.passage != b.passage or b.index != a.index + 2:
+            continue
+        between = split_sentences(passages[a.passage].text)[a.index + 1]
+        if not (looks_like_heading(between) or _is_question(between)):
+            out.insert(out.index(b), Scored(a.passage, a.index + 1, a.n, between, min(a.score, b.score)))
+    return out
 
 
 def _is_question(text: str) -> bool:

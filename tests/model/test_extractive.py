@@ -262,3 +262,27 @@ async def test_a_missing_thing_in_the_question_matches_the_sentence_about_its_ab
 async def test_one_passage_answers(question: str, passage: str, answer: str):
     gen = await ExtractiveGenerator().generate(Prompt(question, [Passage(1, "doc", passage)]))
     assert gen.text == answer
+
+
+async def test_a_one_letter_option_leads_to_the_sentence_that_holds_it():
+    """"What does -s do?" has no content word; the sentence naming -s is the answer."""
+    def sim(query: str, texts: list[str]) -> list[float]:
+        return [0.5 for _ in texts]  # meaning alone cannot tell them apart
+
+    passages = [Passage(1, "Options", "- Valgrind keeps track of everything your program does, all the time.\n"
+                                      "- `-s`: Specifying -s is equivalent to --show-error-list=yes.\n"
+                                      "- `--quiet`: Runs silently and prints only errors.")]
+    gen = await ExtractiveGenerator(similarity=sim).generate(Prompt("What does -s do?", passages))
+    assert gen.text.startswith("`-s`: Specifying -s is equivalent to --show-error-list=yes.")
+
+
+async def test_a_sentence_between_two_chosen_ones_is_read_with_them():
+    """The third sentence ("this will be true") refers to what the second says."""
+    def sim(query: str, texts: list[str]) -> list[float]:
+        return [0.8 if "directly" in t else 1.0 if "foo.js" in t else 0.2 for t in texts]
+
+    passages = [Passage(1, "Accessing the main module", "When a file is run directly from Node.js, require.main is "
+                        "set to its module. That means that it is possible to tell by testing require.main === module. "
+                        "For a file foo.js, this will be true if run via node foo.js, but false if run by require.")]
+    gen = await ExtractiveGenerator(similarity=sim).generate(Prompt("Is it run directly or by require?", passages))
+    assert "That means that it is possible to tell by testing require.main === module. [1] For a file" in gen.text

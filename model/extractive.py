@@ -170,7 +170,7 @@ class ExtractiveGenerator:
         inverts = "option" in shape.expects and not negated(query) and not _UNDOING.search(query)
         letters = [c for c in shape.codes if len(c) == 2]  # one-letter options: no content word holds them
         lacking = absent_terms(query)  # "… if it has no return statement?": a sentence with that condition
-        texts = [c[3] for c in candidates]
+        texts = [clean_sentence(c[3]) for c in candidates]  # scored without list bullets and bold markers
         lexical = lexical_scores(query, texts)
         if shape.asked:  # "X is still tracked. How do I untrack it?": the words of the question proper weigh half
             lexical = [0.5 * (a + b) for a, b in zip(lexical, lexical_scores(shape.asked, texts))]

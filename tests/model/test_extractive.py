@@ -286,3 +286,18 @@ async def test_a_sentence_between_two_chosen_ones_is_read_with_them():
                         "For a file foo.js, this will be true if run via node foo.js, but false if run by require.")]
     gen = await ExtractiveGenerator(similarity=sim).generate(Prompt("Is it run directly or by require?", passages))
     assert "That means that it is possible to tell by testing require.main === module. [1] For a file" in gen.text
+
+
+def test_a_list_items_bullet_is_no_part_of_what_is_scored():
+    """"- A function without a return statement returns None." reads as the sentence it bullets."""
+    seen: list[str] = []
+
+    def sim(query: str, texts: list[str]) -> list[float]:
+        seen.extend(texts)
+        return [0.8 for _ in texts]
+
+    passages = [Passage(1, "Summary", "- A function without a return statement returns None.\n"
+                                      "- **Default values** are evaluated once, at definition time.")]
+    ExtractiveGenerator(similarity=sim).rank("What does a function without return give back?", passages)
+    assert seen == ["A function without a return statement returns None.",
+                    "Default values are evaluated once, at definition time."]

@@ -18,7 +18,7 @@ from model.base import Generation, GenerationParams, Passage, Prompt, Token
 from model.calibration import spread
 from model.lang import has_cjk
 from model.prompts import DONT_KNOW
-from model.questions import Shape, analyse, holds_code, instructs, mentions_default
+from model.questions import Shape, analyse, holds_code, instructs, mentions_default, one_letter_options
 from model.spans import absent_terms, find_spans, negated
 from model.textutil import clean_sentence, content_terms, content_words, split_sentences, terms_held, words
 
@@ -168,7 +168,7 @@ class ExtractiveGenerator:
             return []
         shape = analyse(query)
         inverts = "option" in shape.expects and not negated(query) and not _UNDOING.search(query)
-        letters = [c for c in shape.codes if len(c) == 2]  # one-letter options: no content word holds them
+        letters = one_letter_options(shape)  # "what does -s do?": no content word holds them
         lacking = absent_terms(query)  # "… if it has no return statement?": a sentence with that condition
         texts = [clean_sentence(c[3]) for c in candidates]  # scored without list bullets and bold markers
         lexical = lexical_scores(query, texts)

@@ -169,6 +169,16 @@ def unmentioned_codes(shape: Shape, texts: list[str]) -> list[str]:
     return [c for c in shape.codes if not holds_code(c, flat)]
 
 
+def one_letter_options(shape: Shape) -> list[str]:
+    """The one-letter options ("-s", "-Z") a question is about: among a few other words ("what is
+    mkdir's -Z for?") the option is the subject; among many ("touch -t: what timestamp format does
+    it take?") it is a detail, and a sentence that merely names it is no answer."""
+    return [c for c in shape.codes if len(c) == 2] if len(shape.focus) <= LETTER_FOCUS else []
+
+
+LETTER_FOCUS = 4
+
+
 def holds_code(code: str, lowered: str) -> bool:
     """Whether lower-cased text holds the option or name: "-s" stands alone ("--show" is not it)."""
     if len(code) > 2:

@@ -16,7 +16,7 @@ from bot.core.grounding import Support, assess
 from model.base import Generation, Passage
 from model.calibration import Calibration, Signals, calibration_for, cosine_span, spread
 from model.confidence import agreement, logprob_confidence
-from model.questions import analyse, holds_code, name_held, unmentioned_codes
+from model.questions import analyse, holds_code, name_held, one_letter_options, unmentioned_codes
 from model.spans import find_spans
 from model.textutil import content_terms, content_words, split_sentences, strip_citations, terms_held
 from retrieval.embedder import Embedder
@@ -69,7 +69,7 @@ class Judge:
         reading = next((i for i, g in enumerate(gens) if g.backend == EXTRACTIVE), None)
         shape = analyse(question)
         weight = _rarity(shape.focus, texts)
-        letters = tuple(c for c in shape.codes if len(c) == 2)  # "-s": no content word holds it
+        letters = tuple(one_letter_options(shape))  # "what does -s do?": no content word holds it
         asked = frozenset(content_terms(shape.asked)) & set(weight) if shape.asked else frozenset()
         titles = [p.title for p in passages]
         everywhere = content_words(" ".join([*texts, *titles]))

@@ -111,6 +111,15 @@ def test_a_one_letter_option_is_held_only_standing_alone() -> None:
     assert analyse("Is the e-mail list for X-ray users?").codes == ()
 
 
+def test_a_one_letter_option_is_what_a_short_question_is_about_and_a_detail_of_a_long_one() -> None:
+    from model.questions import one_letter_options
+
+    assert one_letter_options(analyse("What does -s do?")) == ["-s"]
+    assert one_letter_options(analyse("What is mkdir's -Z option for?")) == ["-z"]
+    long = analyse("Which timestamp format does touch -t accept when I set the access and modification times?")
+    assert long.codes == ("-t",) and one_letter_options(long) == []
+
+
 def test_a_relative_path_is_not_a_pair_of_words_with_a_slash() -> None:
     assert kinds("a C/C++ compiler and/or a TCP/IP stack") == [("name", "TCP")]
     assert [k for k, _ in kinds("edit src/main.c, .git/config or refs/heads/main")] == ["identifier"] * 3

@@ -129,16 +129,17 @@ def analyse(question: str) -> Shape:
             expects = kinds
             break
     terms = [t for t in dict.fromkeys(content_terms(question)) if t not in _FRAME]
+    asked = asked_part(question)
     return Shape(
         expects=expects,
         polar=bool(_POLAR.match(question) or (_ZH_POLAR.search(question) and not _ZH_WH.search(question))),
         wants_default=bool(_DEFAULT.search(question) or _ZH_DEFAULT.search(question)),
         focus=tuple(terms),
         names=_names(question),
-        asked_names=_names(asked_part(question) or question),
+        asked_names=_names(asked or question),
         codes=tuple(dict.fromkeys(m.lower() for m in _CODE.findall(question))),
         how_to=bool(_HOW_TO.search(question)),
-        asked=asked_part(question),
+        asked=asked,
     )
 
 

@@ -4,7 +4,8 @@ Rules: a chunk never spans two sections (so never two PDF pages or two
 headings); whole paragraphs are packed up to the token budget; a paragraph
 over the budget is split at sentence boundaries (and a sentence over the
 budget at word boundaries); consecutive chunks of one section overlap by
-their trailing sentences. Chunk text is the document's own text only; the
+their trailing sentences; a code block cut by a chunk boundary is closed and
+reopened with a fence. Chunk text is the document's own text otherwise; the
 heading and page live in their fields.
 """
 from __future__ import annotations
@@ -330,7 +331,6 @@ def _join(pieces: list[_Piece]) -> str:
             out.append("\n\n" if piece.new_paragraph else "\n" if piece.new_line else " ")
         out.append(piece.text)
     return "".join(out)
-
 
 
 def _fenced(chunks: list[list[_Piece]], pieces: list[_Piece]) -> list[str]:

@@ -195,7 +195,7 @@ def _join_definition_terms(soup) -> None:  # noqa: ANN001
 
 
 TERM_WORDS = 12  # a longer term is a sentence of its own
-_TERM_IS_TEXT = re.compile(r"[?？]\s*$|[.!。]\s*$")
+_TERM_IS_TEXT = re.compile(r"[?？.!。]\s*$")
 
 
 def _flatten_inline_code(soup) -> None:  # noqa: ANN001

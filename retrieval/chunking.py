@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import textlang
 from .types import ChunkDraft, LoadedDocument, Section
@@ -30,6 +30,7 @@ class _Piece:
     tokens: int
     new_paragraph: bool  # joined to the previous piece by "\n\n" (else by "\n" or " ")
     new_line: bool = False  # the first piece of a line of a long paragraph: joined by "\n"
+    in_code: bool = False  # starts inside a code block (`_in_code`)
 
 
 MAX_SENTENCE_UNITS = 1023  # per chunk: sentence vector ids are chunk_id << 10 | unit number
@@ -113,7 +114,7 @@ def chunk(
 def _chunk_section(
     section: Section, budget: int, overlap: int, count: Callable[[str], int]
 ) -> list[str]:
-    pieces = _pieces(section.text, budget, count)
+    pieces = _in_code(_pieces(section.text, budget, count))
     chunks: list[list[_Piece]] = []
     current: list[_Piece] = []
     used = 0
@@ -151,7 +152,7 @@ def _chunk_section(
             fresh += 1
     if fresh:
         chunks.append(current)
-    return _fenced(chunks, pieces)
+    return _fenced(chunks)
 
 
 def _pieces(text: str, budget: int, count: Callable[[str], int]) -> list[_Piece]:
@@ -306,7 +307,9 @@ def _overlap_tail(pieces: list[_Piece], overlap: int, count: Callable[[str], int
             break
         tail.insert(0, piece)
         used += piece.tokens
-    if not tail and pieces and pieces[-1].new_paragraph:  # a whole paragraph: take its last sentences
+    # a whole paragraph: take its last sentences, unless it holds a fence (joined by spaces, its
+    # code lines and the fence would run into the prose: "exit(1); ``` The shell that …")
+    if not tail and pieces and pieces[-1].new_paragraph and not _fences(pieces[-1].text):
         sentences = split_sentences(pieces[-1].text)
         if len(sentences) > 1:
             picked: list[str] = []
@@ -318,9 +321,9 @@ def _overlap_tail(pieces: list[_Piece], overlap: int, count: Callable[[str], int
                 used += tokens
             if picked:
                 text = " ".join(picked)
-                return [_Piece(text, count(text), True)]
+                return [_Piece(text, count(text), True, in_code=pieces[-1].in_code)]
     if tail:
-        tail[0] = _Piece(tail[0].text, tail[0].tokens, True)
+        tail[0] = replace(tail[0], new_paragraph=True)
     return tail
 
 
@@ -333,21 +336,28 @@ def _join(pieces: list[_Piece]) -> str:
     return "".join(out)
 
 
-def _fenced(chunks: list[list[_Piece]], pieces: list[_Piece]) -> list[str]:
+def _fences(text: str) -> int:
+    return sum(1 for line in text.split("\n") if _FENCE.match(line))
+
+
+def _in_code(pieces: list[_Piece]) -> list[_Piece]:
+    """The pieces, each marked with whether it starts inside a code block."""
+    out, state = [], False
+    for piece in pieces:
+        out.append(replace(piece, in_code=state))
+        state = state != (_fences(piece.text) % 2 == 1)
+    return out
+
+
+def _fenced(chunks: list[list[_Piece]]) -> list[str]:
     """Each chunk's text, a code block cut by a chunk boundary closed at the end of the one chunk
     and reopened at the start of the next: a reader that meets the closing fence first would
-    take the code for prose and the prose after it for code."""
-    inside: dict[int, bool] = {}  # id of a piece -> whether it lies inside a code block
-    state = False
-    for piece in pieces:
-        inside[id(piece)] = state
-        for line in piece.text.split("\n"):
-            if _FENCE.match(line):
-                state = not state
+    take the code for prose and the prose after it for code. A chunk that starts with the overlap
+    of the one before knows from its first piece whether that lies inside a block."""
     out = []
     for c in chunks:
         text = _join(c)
-        opens = inside.get(id(c[0]), False)
-        fences = len([line for line in text.split("\n") if _FENCE.match(line)]) + opens
+        opens = c[0].in_code
+        fences = _fences(text) + opens
         out.append(("```\n" if opens else "") + text + ("\n```" if fences % 2 else ""))
     return out

@@ -6,7 +6,8 @@ from typing import Any, Literal, get_args
 
 # what ingest writes; bump when it changes, so caches of built indexes (ragcord eval) are redone.
 # 2: stemmed BM25 and sentence vectors; 3: a definition list's term heads its description
-INDEX_FORMAT = 3
+# 4: a chunk that starts inside a code block with the overlap of the one before opens its fence
+INDEX_FORMAT = 4
 
 FUSION_METHODS = ("noisy_or", "absolute", "minmax", "zscore", "rrf", "dense", "sparse")
 

@@ -143,3 +143,33 @@ def test_a_long_paragraphs_lines_stay_lines_and_a_cut_code_block_is_closed_and_r
     # a wrapped line of prose is joined to the line before it
     assert any("Unreachable entries are kept for 30 days by default." in d.text for d in drafts)
     assert drafts[1].text.startswith("```\nimport")
+
+
+
+def test_a_chunk_that_starts_inside_a_code_block_with_the_overlap_opens_its_fence() -> None:
+    """The overlap carried into the next chunk is a copy of the last lines, which had lost whether
+    they lay in code: a chunk began with code lines and its closing fence, and the prose after it
+    read as code ("`os.cpus().length` should not be used …" cut into one sentence per line)."""
+    code = "\n".join(f"import './module{i}.js'; // loaded as an ES module" for i in range(12))
+    text = (f"The type field applies to imports:\n```\n{code}\n```\nFiles ending with .mjs are always ES modules.\n"
+            "Unreachable entries are kept for\n30 days by default.")
+    drafts = chunk(doc(Section(text)), max_tokens=40, overlap_tokens=10, count_tokens=words)
+    assert len(drafts) >= 3
+    for d in drafts:
+        inside = False
+        for line in d.text.split("\n"):
+            if line.startswith("```"):
+                inside = not inside
+            else:
+                assert inside == line.startswith("import"), d.text  # code only inside fences, prose outside
+        assert not inside, d.text
+
+
+def test_the_overlap_never_joins_a_code_block_and_its_prose_into_one_line() -> None:
+    """A paragraph holding a code block and a sentence after it was carried over as its "last
+    sentences" joined by spaces: "exit(1); ``` The shell …", a fence in mid-line."""
+    text = ("Set the code and end the program like this, as shown below:\n```\nprocess.exit(1);\n```\n"
+            "The shell sees code one.\n\n" + " ".join(f"Word{i} of a paragraph about exit codes." for i in range(2)))
+    drafts = chunk(doc(Section(text)), max_tokens=30, overlap_tokens=10, count_tokens=words)
+    assert len(drafts) >= 2
+    assert all("```" not in line[3:] for d in drafts for line in d.text.split("\n")), [d.text for d in drafts]

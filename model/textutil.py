@@ -72,12 +72,24 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Stemmed words that carry meaning: stop words and single letters dropped (digits kept)."""
-    kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit() or lang.has_cjk(w))]
+    kept = [w for w in words(text) if not _stopword(w) and (len(w) > 1 or w.isdigit() or lang.has_cjk(w))]
     if not lang.has_cjk(text):
         return stem_words(kept)
     kept = [w for w in kept if w not in lang.STOPWORDS]
     latin = iter(stem_words(w for w in kept if not lang.has_cjk(w)))
     return [w if lang.has_cjk(w) else next(latin) for w in kept]
+
+
+_CONTRACTION = re.compile(r"^([^\W_]+)'(s|re|ve|ll|d|m)$")
+
+
+def _stopword(word: str) -> bool:
+    """A stop word, also when contracted: "what's", "you're", "we've" are "what", "you", "we";
+    "don't", "isn't", "can't" are negations, which `model.spans.negated` reads, not content."""
+    if word in STOPWORDS or word.endswith("n't"):
+        return True
+    contracted = _CONTRACTION.match(word)
+    return contracted is not None and contracted.group(1) in STOPWORDS
 
 
 @lru_cache(maxsize=8192)
@@ -152,14 +164,20 @@ def _blocks(text: str) -> list[str]:
     blocks: list[list[str]] = []
     fresh = True
     in_code = False
+    comment = False  # the last block is a comment in code: its next comment line continues it
     for line in text.split("\n"):
         fence = line.strip().startswith("```")
         if fence or in_code:  # code lines are never prose: each is a block of its own
             in_code = in_code != fence
-            if line.strip():
+            marker = _CODE_COMMENT.match(line) if in_code and not fence else None
+            if marker and comment:
+                blocks[-1].append(line[marker.end():])  # "// file in the same folder with …" goes on
+            elif line.strip():
                 blocks.append([line])
+            comment = marker is not None
             fresh = True
             continue
+        comment = False
         if not line.strip():
             fresh = True
             continue
@@ -168,6 +186,9 @@ def _blocks(text: str) -> list[str]:
         blocks[-1].append(line)
         fresh = bool(_HEADING.match(line))
     return [lang.join_lines(b) for b in blocks]
+
+
+_CODE_COMMENT = re.compile(r"^\s*//\s?(?=\S)")  # a line of a "//" comment in a code block ("#" may be a root prompt)
 
 
 def _titles(block: list[str], line: str) -> bool:

@@ -43,6 +43,15 @@ def test_soft_line_breaks_join_but_blocks_do_not() -> None:
     ]
 
 
+def test_a_comment_wrapped_over_lines_of_code_is_one_sentence_and_code_lines_stay_apart() -> None:
+    text = ("Example:\n```\n// my-app.js, treated as an ES module because there is a package.json\n"
+            "// file in the same folder.\nimport './startup/init.js';\n# not a comment here\n# nor here\n```")
+    assert split_sentences(text) == [
+        "Example:", "// my-app.js, treated as an ES module because there is a package.json file in the same folder.",
+        "import './startup/init.js';", "# not a comment here", "# nor here",
+    ]
+
+
 def test_split_drops_pieces_without_letters_or_digits() -> None:
     assert split_sentences("Fine.\n\n---\n\n…") == ["Fine."]
 
@@ -78,6 +87,14 @@ def test_stemmer_per_thread() -> None:
 
 def test_content_terms_drop_stop_words_and_single_letters_but_keep_digits() -> None:
     assert content_terms("The refunds are issued in 3 days, x") == ["refund", "issu", "3", "day"]
+
+
+def test_a_contracted_stop_word_is_a_stop_word_and_a_possessive_keeps_its_name() -> None:
+    """"What's" had been the content term "what", and "doesn't" a term no passage saying "does not"
+    holds, so such questions looked less covered than the same ones spelt out."""
+    assert content_terms("What's the easiest way? Why doesn't it work? We've tried, you're right") == (
+        content_terms("What is the easiest way? Why does it not work? We have tried, you are right"))
+    assert content_terms("git's config and mkdir's mode") == ["git", "config", "mkdir", "mode"]
     assert content_words("refund refunds refunded") == frozenset({"refund"})
 
 

@@ -7,31 +7,21 @@ stemmed content words weighted by rarity. Deterministic.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from model.base import Generation, GenerationParams, Passage, Prompt, Token
 from model.calibration import spread
-from model.lang import has_cjk
+from model.completion import Scored, answer_for, gaps_filled, kinds, looks_like_heading
 from model.prompts import DONT_KNOW
-from model.questions import Shape, analyse, holds_code, instructs, mentions_default, one_letter_options
+from model.questions import analyse, holds_code, instructs, mentions_default, one_letter_options
 from model.spans import absent_terms, find_spans, negated
-from model.textutil import clean_sentence, content_terms, content_words, split_sentences, terms_held, words
+from model.textutil import clean_sentence, content_terms, content_words, split_sentences, terms_held
 
 Similarity = Callable[[str, list[str]], list[float]]
-
-
-@dataclass(frozen=True)
-class Scored:
-    passage: int  # position of the passage in the prompt (retrieval rank)
-    index: int  # sentence position inside the passage
-    n: int  # citation number
-    text: str
-    score: float
 
 
 class ExtractiveGenerator:
@@ -107,7 +97,7 @@ class ExtractiveGenerator:
             chosen = self._with_second_part(chosen, parts, prompt.passages)
         lead = chosen[0].passage
         chosen.sort(key=lambda s: (s.passage != lead, s.passage, s.index))  # the answering passage first, in reading order
-        chosen = _gaps_filled(chosen, prompt.passages, self.max_sentences)
+        chosen = gaps_filled(chosen, prompt.passages, self.max_sentences)
         text = " ".join(f"{_end(s.text)} [{s.n}]" for s in chosen)
         cited = tuple(dict.fromkeys(s.n for s in chosen))
         return Generation(text, backend=self.name, cited=cited)
@@ -116,7 +106,7 @@ class ExtractiveGenerator:
         """The best sentence for the question's second part (read with the first part, which names
         what it is about), when the answer does not already hold it."""
         second = analyse(parts[1])
-        if second.expects and any(second.fits(_kinds(c.text)) for c in chosen):
+        if second.expects and any(second.fits(kinds(c.text)) for c in chosen):
             return chosen  # "…, and how long does it take?" where the answer already gives the duration
         said = {(c.passage, c.index) for c in chosen}
         for extra in self.rank(f"{parts[1]} {parts[0]}", passages)[:SECOND_PART_REACH]:
@@ -147,7 +137,7 @@ class ExtractiveGenerator:
                 break
             if chosen and s.passage != best.passage and s.score < self.tie * best.score:
                 continue  # further sentences from another passage only when they score as well
-            items = _answer_for(s, split[s.passage], shape, query)
+            items = answer_for(s, split[s.passage], shape, query)
             if not items:
                 continue  # an FAQ's question whose answer lies outside this passage: not an answer
             for item in items:
@@ -187,9 +177,9 @@ class ExtractiveGenerator:
         for (pi, si, n, sent), s in zip(candidates, raw):
             after = split[pi][si + 1] if si + 1 < len(split[pi]) else ""
             bonus = 0.0
-            if shape.expects and shape.fits(_kinds(sent)):
+            if shape.expects and shape.fits(kinds(sent)):
                 bonus += self.fit_bonus
-            elif shape.expects and shape.fits(_kinds(after)):
+            elif shape.expects and shape.fits(kinds(after)):
                 bonus += self.fit_bonus / 2
             if shape.wants_default and (mentions_default(sent) or mentions_default(after)):
                 bonus += self.fit_bonus / 2
@@ -257,21 +247,6 @@ def _end(sentence: str) -> str:
     return s if s[-1:] in ".!?\"')]”’:" else s + ("。" if re.search("[\u4e00-\u9fff]$", s) else ".")
 
 
-def looks_like_heading(sentence: str) -> bool:
-    """"SIGNING IN AND PASSWORD RESET", "# Returns", "Warranty periods" — titles, not statements."""
-    text = sentence.strip().rstrip(".")
-    if text.startswith("#"):
-        return True
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(letters) > 3:
-        return True
-    if re.search(r"\S: \S", text):
-        return False  # a "term: value" item ("PayPal: within 24 hours;") states something
-    # Chinese has no spaces to count; its words are short, and its titles one or two of them ("历史")
-    short = len(words(text)) <= 3 if has_cjk(text) else len(text.split()) <= 5
-    return short and not sentence.rstrip().endswith((".", "!", "?", ")", ";", "。", "！", "？", "；", "）"))
-
-
 # a cross-reference ("(See the "TEMPLATE DIRECTORY" section of git-init(1).)", "详见 …") shares the
 # question's words and answers nothing: it leads only when nothing else comes close
 _POINTER = re.compile(
@@ -285,65 +260,6 @@ _UNDOING = re.compile(r"\b(?:skip|prevent|disabl|stop|avoid|without|suppress|tur
                       r"|[不没别勿]|禁止|跳过|关闭|忽略|排除|取消", re.IGNORECASE)
 
 SECOND_PART_REACH = 3  # a second part's sentence is one of the best three for it, or none
-RESTATES_NOVEL = 0.34  # at most this share of a restating sentence's words is new
-COMPLETION_REACH = 3  # sentences after an answer searched for the fact or default it lacks
-
-
-def _kinds(text: str) -> set[str]:
-    return {s.kind for s in find_spans(text)} if text else set()
-
-
-_FIRST_PERSON = re.compile(r"^\s*(?:I|I['’](?:ve|m|d)|My|How (?:do|can) I)\b(?=[^.!?]{0,120}[.!?]?\s*$)")
-
-
-def restates(sentence: str, question: str, wants_default: bool = False) -> bool:
-    """A sentence that only says what the question says: an FAQ entry's own title, phrased as a
-    statement ("I've made a mistake in the last commit.") — its answer is what follows. A
-    sentence stating the default a question asks for answers it, however many words they share
-    ("By default, cherry-picking an empty commit will fail.")."""
-    if _is_question(sentence) or _FIRST_PERSON.match(sentence):
-        return True  # "I've made a mistake in the last commit." is how FAQs title a question
-    terms = set(content_terms(sentence))
-    if not terms or len(sentence.split()) > 14 or find_spans(sentence):
-        return False
-    if wants_default and mentions_default(sentence):
-        return False
-    novel = terms - set(content_terms(question))
-    # "Only the table owner, the schema owner, and superuser can drop a table." adds two of five
-    # words to "who can drop a table?": that is an answer, not the question's own title
-    return len(novel) / len(terms) <= RESTATES_NOVEL
-
-
-def _answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape, question: str) -> list[Scored]:
-    """A statement answers for itself, with the next sentence when only that one holds the fact
-    the question asks for; a question, or a statement restating the question, is answered by up
-    to two sentences after it."""
-    if sentence.text.rstrip().endswith(":"):  # "… depends on the payment method:" — the list is the answer
-        items = [Scored(sentence.passage, si, sentence.n, passage_sentences[si], sentence.score)
-                 for si in range(sentence.index + 1, min(sentence.index + 1 + COMPLETION_REACH, len(passage_sentences)))]
-        items = list(itertools.takewhile(lambda s: not looks_like_heading(s.text), items))
-        return [sentence, *items]
-    if not restates(sentence.text, question, shape.wants_default):
-        lacks_fact = bool(shape.expects) and not shape.fits(_kinds(sentence.text))
-        lacks_default = shape.wants_default and not mentions_default(sentence.text)
-        if not (lacks_fact or lacks_default):
-            return [sentence]
-        for si in range(sentence.index + 1, min(sentence.index + 1 + COMPLETION_REACH, len(passage_sentences))):
-            text = passage_sentences[si]
-            if looks_like_heading(text) or _is_question(text) or ":" in text[:40] and si > sentence.index + 1:
-                break  # the next item of a list, or a new section: no longer about this sentence
-            if (lacks_fact and shape.fits(_kinds(text))) or (lacks_default and mentions_default(text)):
-                return [sentence, Scored(sentence.passage, si, sentence.n, text, sentence.score)]
-        return [sentence]
-    follow: list[Scored] = []
-    for si in range(sentence.index + 1, min(sentence.index + 4, len(passage_sentences))):
-        text = passage_sentences[si]
-        if si == sentence.index + 1 and _is_question(text) and not text.lstrip().startswith(("Q:", "Q.")):
-            continue  # the question's second sentence ("I forgot my password. How do I reset it?")
-        if _is_question(text) or looks_like_heading(text) or len(follow) == 2:
-            break
-        follow.append(Scored(sentence.passage, si, sentence.n, _strip_label(text), sentence.score))
-    return follow  # empty when the passage ends at the question: its answer is elsewhere
 
 
 # where a two-part question splits: after a question mark, or before ", and how/what/which …"
@@ -362,25 +278,3 @@ def question_parts(question: str) -> list[str]:
     return parts
 
 
-def _gaps_filled(chosen: list[Scored], passages: Sequence[Passage], limit: int) -> list[Scored]:
-    """Two sentences of one passage with one between them read with it: "When a file is run
-    directly, require.main is set to its module. [That means … require.main === module.] For a
-    file foo.js, this will be true …" — the second refers to what the skipped one says."""
-    out = list(chosen)
-    for a, b in zip(chosen, chosen[1:]):
-        if len(out) >= limit:
-            break
-        if a.passage != b.passage or b.index != a.index + 2:
-            continue
-        between = split_sentences(passages[a.passage].text)[a.index + 1]
-        if not (looks_like_heading(between) or _is_question(between)):
-            out.insert(out.index(b), Scored(a.passage, a.index + 1, a.n, between, min(a.score, b.score)))
-    return out
-
-
-def _is_question(text: str) -> bool:
-    return text.rstrip().endswith("?") or text.lstrip().startswith(("Q:", "Q."))
-
-
-def _strip_label(text: str) -> str:
-    return text[2:].lstrip() if text[:2] in ("A:", "A.") else text

@@ -79,7 +79,8 @@ _NAMED = re.compile(r"(?<=[\w,;:)] )(?!I['’][a-z]{1,2}\b)[A-Z][\w'-]*[a-z][\w'
 # not hold it exactly does not speak of it, however many of its parts ("shared", "buffers") it holds
 _CODE = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]+|(?<![\w-])-[A-Za-z](?![\w-])|\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
 _HOW_TO = re.compile(r"\bhow (?:do|can|could|should|would|shall|may) (?:i|we|you|one|they)\b|\bhow to\b"
-                     r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bis there a way to\b|怎么|怎样|如何", re.IGNORECASE)
+                     r"|\bwhat (?:do|should|can) (?:i|we) do\b"
+                     r"|\b(?:is there an?|what(?:['’]s| is) the) (?:\w+ )?way to\b|怎么|怎样|如何", re.IGNORECASE)
 _SCENE_BREAK = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 _QUESTION_END = re.compile(r"[?？][\"')\]”’」』）]*\s*$")
 _DO = (r"use|run|type|enter|click|tap|select|choose|open|go|visit|press|set|add|remove|delete|call|pass|"

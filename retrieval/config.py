@@ -6,7 +6,8 @@ from typing import Any, Literal, get_args
 
 # what ingest writes; bump when it changes, so caches of built indexes (ragcord eval) are redone.
 # 2: stemmed BM25 and sentence vectors; 3: a definition list's term heads its description
-# 4: a chunk that starts inside a code block with the overlap of the one before opens its fence
+# 4: a chunk that starts inside a code block with the overlap of the one before opens its fence, and a
+#    DocBook literallayout of wrapped prose (a README) reads as paragraphs
 INDEX_FORMAT = 4
 
 FUSION_METHODS = ("noisy_or", "absolute", "minmax", "zscore", "rrf", "dense", "sparse")

@@ -1,6 +1,7 @@
 """HTML: main text by trafilatura (BeautifulSoup as the fallback), menus and banners dropped."""
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import replace
 
@@ -23,6 +24,7 @@ def parse_html(data: bytes, fallback_title: str, limits: Limits) -> tuple[str, l
     _flatten_inline_code(soup)
     _join_definition_terms(soup)
     _unwrap_layout_tables(soup)
+    _reflow_literal_layouts(soup)
     sections: list[Section] = []
     extracted = _trafilatura(str(soup))
     if extracted and 2 * len(_MD_HEADING.findall(extracted)) < len(_headings(soup)) - 1:  # headings lost
@@ -155,6 +157,56 @@ def _unwrap_layout_tables(soup) -> None:  # noqa: ANN001
         for row in table.find_all("tr"):
             row.name = "div"
         table.name = "div"
+
+
+def _reflow_literal_layouts(soup) -> None:  # noqa: ANN001
+    """DocBook shows a plain-text file (a README) as a literallayout: a <br> after every line and
+    &nbsp; for every space. trafilatura made each line a paragraph, so no sentence was whole
+    ("… because Valgrind bombed out whilst" / "running your program, …"). Where most lines are
+    wrapped prose, its lines become paragraphs again (a blank line ends one), a line underlined
+    with "~~~~" a heading, and its indented lines code blocks."""
+    for layout in soup.select("div.literallayout, p.literallayout"):
+        lines = _layout_lines(copy.copy(layout))
+        text_lines = [line for line in lines if line.strip() and not _UNDERLINE.match(line)]
+        prose = sum(1 for line in text_lines if not line.startswith("  ") and len(line.split()) >= 3)
+        if len(text_lines) < 3 or prose < LITERAL_PROSE_SHARE * len(text_lines):
+            continue
+        blocks: list[tuple[str, list[str]]] = []  # ("p", "pre" or "h3", lines)
+        for line in lines:
+            kind = "pre" if line.startswith("  ") and line.strip() else "p"
+            if (kind == "pre" and blocks and blocks[-1][0] == "p" and blocks[-1][1]
+                    and not blocks[-1][1][-1].endswith(":") and _WRAPPED_PROSE.match(line)):
+                kind = "p"  # the hanging indent of a list item ("1. Tell a tool … A" / "   tool could …")
+            if _UNDERLINE.match(line) and blocks and blocks[-1][0] == "p" and len(blocks[-1][1]) == 1:
+                blocks[-1] = ("h3", blocks[-1][1])  # "Dealing with missing system calls" over "~~~~": a title
+                blocks.append(("p", []))
+            elif not line.strip() or _UNDERLINE.match(line):
+                blocks.append(("p", []))
+            elif blocks and blocks[-1][0] == kind:
+                blocks[-1][1].append(line)
+            else:
+                blocks.append((kind, [line]))
+        layout.clear()
+        for kind, block in blocks:
+            if block:
+                tag = soup.new_tag(kind)
+                tag.string = "\n".join(block) if kind == "pre" else " ".join(line.strip() for line in block)
+                layout.append(tag)
+
+
+def _layout_lines(layout) -> list[str]:  # noqa: ANN001
+    for piece in layout.find_all(string=True):  # the source's own line breaks are no lines here
+        piece.replace_with(piece.replace("\n", ""))
+    for br in layout.find_all("br"):
+        br.replace_with("\n")
+    return [line.rstrip() for line in layout.get_text().replace("\xa0", " ").split("\n")]
+
+
+# of a literallayout's lines, at least this share is prose (not indented, three words or more) for it
+# to reflow; a README that explains code has as many code lines as prose ones
+LITERAL_PROSE_SHARE = 0.4
+_WRAPPED_PROSE = re.compile(r"^\s+[A-Za-z][^;{}=<>|$\\]*$")  # words, no code marks
+_UNDERLINE = re.compile(r"^\s*([~=*-])\1{3,}\s*$")
 
 
 def _join_definition_terms(soup) -> None:  # noqa: ANN001

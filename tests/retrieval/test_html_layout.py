@@ -65,3 +65,41 @@ def test_a_question_and_answer_table_reads_as_paragraphs_and_a_data_table_stays_
     assert "\nFirst of all: relax, it is probably not a bug." in text
     assert "| |" not in text and "|  |" not in text
     assert "| Memcheck | 10 to 50 times |" in text
+
+
+_README = """<html><head><title>README</title></head><body><div class="chapter">
+<h1 class="title">5. README_MISSING_SYSCALL</h1>
+<div class="literallayout"><p><br>
+Dealing&#160;with&#160;missing&#160;system&#160;calls<br>
+~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~<br>
+You're&#160;probably&#160;reading&#160;this&#160;because&#160;the&#160;checker&#160;stopped&#160;whilst<br>
+running&#160;your&#160;program.&#160;&#160;All&#160;this&#160;machinery&#160;is&#160;in<br>
+coregrind/m_syswrap.<br>
+<br>
+1.&#160;Tell&#160;a&#160;tool&#160;what&#160;is&#160;about&#160;to&#160;happen,&#160;before&#160;the&#160;call.&#160;&#160;A<br>
+&#160;&#160;&#160;tool&#160;could&#160;perform&#160;checks&#160;beforehand.<br>
+<br>
+The&#160;wrapper&#160;for&#160;the&#160;time&#160;system&#160;call&#160;looks&#160;like&#160;this:<br>
+<br>
+&#160;&#160;PRE(sys_time)<br>
+&#160;&#160;{<br>
+&#160;&#160;&#160;&#160;&#160;PRINT("sys_time&#160;(&#160;%p&#160;)",ARG1);<br>
+&#160;&#160;}<br>
+</p></div>
+<div class="literallayout"><p>&#160;&#160;&#160;&#160;----&#160;Print&#160;suppression&#160;?&#160;---&#160;[Return/N/n/Y/y/C/c]&#160;----<br>
+</p></div>
+</div></body></html>"""
+
+
+def test_a_plain_text_file_in_a_literal_layout_reads_as_paragraphs_and_its_code_as_code() -> None:
+    """DocBook shows a README line for line (a <br> after each, &nbsp; for spaces): every line had
+    become a paragraph of its own, so no sentence was whole."""
+    sections = parse_html(_README.encode(), "x", Limits())[1]
+    assert "Dealing with missing system calls" in [s.heading for s in sections]  # the underlined line
+    text = "\n".join(s.text for s in sections)
+    assert ("You're probably reading this because the checker stopped whilst running your program. "
+            "All this machinery is in coregrind/m_syswrap.") in text
+    assert "1. Tell a tool what is about to happen, before the call. A tool could perform checks beforehand." in text
+    assert "~~~~" not in text and "Dealing" not in text
+    assert "```\n  PRE(sys_time)\n  {\n" in text  # the indented lines stay code, line for line
+    assert "\xa0Print\xa0suppression\xa0?\xa0---\xa0[Return/N/n/Y/y/C/c]" in text  # one line of layout: left as it was

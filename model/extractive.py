@@ -210,7 +210,7 @@ def lexical_scores(query: str, sentences: Sequence[str]) -> list[float]:
     Terms are weighted by an IDF over the candidate sentences; a mild length
     normalisation keeps long sentences from winning by size alone.
     """
-    q_terms = set(content_terms(query))
+    q_terms = dict.fromkeys(content_terms(query))  # in order: neighbouring terms may be one word
     if not q_terms:
         return [0.0] * len(sentences)
     s_terms = [terms_held(q_terms, s) for s in sentences]

@@ -33,8 +33,10 @@ _EXPECT: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         # "which non-profit organisation…": a proper name
         (r"^\W*(\w+ )?(which|what) ([\w-]+ ){0,2}(organi[sz]ation|company|foundation|project|distribution|vendor)s?\b",
          ("name",)),
-        # "where is the default template directory?", "where are the logs stored?": a path
-        (r"\bwhere (is|are|does|do|can i find)\b.*\b(file|directory|folder|path|logs?|stored|kept|located|installed)s?\b",
+        # "where is the default template directory?", "where are the logs stored?", "where in the
+        # source do I add …?": a path
+        (r"\bwhere (is|are|does|do|can i find)\b.*\b(file|directory|folder|path|logs?|stored|kept|located|installed)s?\b"
+         r"|\bwhere in the ([\w'’-]+ ){0,2}(source|code|tree|repository)\b",
          ("identifier",)),
         (r"\b(which|what) (command|subcommand|function|method|class|module)s?\b", ("identifier", "option")),
         # Chinese: the question word, an optional measure word, then what is asked for
@@ -94,10 +96,15 @@ _INSTRUCTION = re.compile(
 _ZH_INSTRUCTION = re.compile(r"^\W*(?:请|先|然后|只需|可以)?(?:使用|运行|执行|点击|打开|输入|选择|前往|访问|联系|发送|设置|添加|删除|安装)"
                              r"|(?:可以|需要|应该|请)(?:先)?(?:使用|运行|执行|点击|打开|输入|通过)")
 
+# phrases that shape the question and whose words no answer holds: "out of the box" asks for the
+# default (`_DEFAULT`), "by itself" for no help from elsewhere
+_IDIOM = re.compile(r"\bout of the box\b|\b(?:by|on) (?:it|them|him|her|my|your|our)sel(?:f|ves)\b|\bon (?:its|their) own\b",
+                    re.IGNORECASE)
 # words that shape the question but are not what it is about
 _FRAME = frozenset(content_terms(
     "default defaults happen happens use used using way mean means called name option variable "
-    "setting value command kind type thing things need want make makes possible give given"
+    "setting value command kind type thing things need want make makes possible give given "
+    "lot lots fix fixes solve resolve"
 )) | frozenset((
     "哪里", "哪儿", "哪一天", "哪天", "哪年", "哪种", "哪几种", "谁", "多久", "多长", "几", "时候", "什么时候", "用", "做",
     "应该", "默认", "缺省", "选项", "参数", "使用", "里", "于", "是否", "个字符",
@@ -129,7 +136,7 @@ def analyse(question: str) -> Shape:
         if pattern.search(question):
             expects = kinds
             break
-    terms = [t for t in dict.fromkeys(content_terms(question)) if t not in _FRAME]
+    terms = [t for t in dict.fromkeys(content_terms(_IDIOM.sub(" ", question))) if t not in _FRAME]
     asked = asked_part(question)
     return Shape(
         expects=expects,

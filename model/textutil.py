@@ -74,10 +74,12 @@ def content_terms(text: str) -> list[str]:
     """Stemmed words that carry meaning: stop words and single letters dropped (digits kept)."""
     kept = [w for w in words(text) if not _stopword(w) and (len(w) > 1 or w.isdigit() or lang.has_cjk(w))]
     if not lang.has_cjk(text):
-        return stem_words(kept)
-    kept = [w for w in kept if w not in lang.STOPWORDS]
-    latin = iter(stem_words(w for w in kept if not lang.has_cjk(w)))
-    return [w if lang.has_cjk(w) else next(latin) for w in kept]
+        stems = stem_words(kept)
+    else:
+        kept = [w for w in kept if w not in lang.STOPWORDS]
+        latin = iter(stem_words(w for w in kept if not lang.has_cjk(w)))
+        stems = [w if lang.has_cjk(w) else next(latin) for w in kept]
+    return [t for t in stems if t not in STOPWORDS]  # "getting", "doing" are "get", "do": stop words too
 
 
 _CONTRACTION = re.compile(r"^([^\W_]+)'(s|re|ve|ll|d|m)$")
@@ -107,9 +109,17 @@ def terms_held(terms: Iterable[str], text: str) -> dict[str, float]:
     lacks are left out. An English term is held or not. A Chinese word is held wherever its
     characters stand in `text`, and a longer one in part by its character pairs: jieba cuts the
     same words differently in different sentences ("块大小" whole in one, "块" + "大小" in another;
-    "内核模块" against "模块"), so word-set membership alone misses them."""
-    terms = frozenset(terms)
-    held = dict.fromkeys(terms & content_words(text), 1.0)
+    "内核模块" against "模块"), so word-set membership alone misses them. Two terms next to each
+    other in `terms` (when it has an order) are both held by a text that writes them as one word
+    ("thread pool" / "threadpool", "file system" / "filesystem")."""
+    unordered = isinstance(terms, (set, frozenset))
+    ordered = tuple(dict.fromkeys(terms))
+    terms = frozenset(ordered)
+    here = content_words(text)
+    held = dict.fromkeys(terms & here, 1.0)
+    for joined, pair in ({} if unordered else _compounds(ordered)).items():
+        if joined in here:
+            held.update(dict.fromkeys(pair, 1.0))
     if not lang.has_cjk(text):
         return held
     compact = re.sub(r"\s+", "", text.lower())
@@ -126,6 +136,13 @@ def terms_held(terms: Iterable[str], text: str) -> dict[str, float]:
         if part:
             held[t] = part
     return held
+
+
+@lru_cache(maxsize=1024)
+def _compounds(terms: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """The stem of each two neighbouring Latin terms written as one word: "threadpool"."""
+    pairs = [(a, b) for a, b in zip(terms, terms[1:]) if a.isascii() and b.isascii() and a.isalpha() and b.isalpha()]
+    return dict(zip(stem_words([a + b for a, b in pairs]), pairs)) if pairs else {}
 
 
 def linearize_tables(text: str) -> str:

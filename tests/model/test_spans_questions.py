@@ -42,6 +42,8 @@ def test_negation(text: str, expected: bool) -> None:
     ("Which configuration variable sets the initial branch name?", {"identifier"}, False, False),
     ("Where is the default template directory for git init?", {"identifier"}, False, True),
     ("Where can I get help with my order?", set(), False, False),
+    ("It says a call is unimplemented. Where in the checker's source do I add it?", {"identifier"}, False, False),
+    ("Where is the code of conduct?", set(), False, False),
     ("Does git stash show list untracked files?", set(), True, False),
     ("What name does git init give the first branch if I don't choose one?", set(), False, True),
     ("Why is the sky blue?", set(), False, False),
@@ -69,6 +71,11 @@ def test_focus_drops_the_frame_words() -> None:
     assert "option" not in shape.focus and "default" not in shape.focus
     assert shape.fits({"option"}) and not shape.fits({"number"})
     assert analyse("Why?").fits(set())
+    # "what does it mean and how do I fix it?" asks for the error's meaning, not for the word "fix"
+    assert analyse("Getting EMFILE when opening lots of files. How do I fix it?").focus == ("emfil", "open", "file")
+    # "out of the box" asks for the default, and no passage says "box"
+    assert analyse("How big is the thread pool out of the box?").focus == ("big", "thread", "pool")
+    assert analyse("Can node read a .env file by itself?").focus == ("node", "read", "env", "file")
 
 
 def test_names_a_question_is_about() -> None:

@@ -89,12 +89,21 @@ def test_content_terms_drop_stop_words_and_single_letters_but_keep_digits() -> N
     assert content_terms("The refunds are issued in 3 days, x") == ["refund", "issu", "3", "day"]
 
 
+def test_two_terms_a_text_writes_as_one_word_are_held_by_it() -> None:
+    """"libuv's thread pool" against "libuv's threadpool": the question's words looked absent."""
+    assert terms_held(("libuv", "thread", "pool", "size"), "Set the size of libuv's threadpool.") == dict.fromkeys(
+        ("libuv", "thread", "pool", "size"), 1.0)
+    assert terms_held(("file", "system"), "It skips other filesystems.") == {"file": 1.0, "system": 1.0}
+    assert terms_held(("pool", "thread"), "the threadpool") == {}  # in the other order it is not that word
+
+
 def test_a_contracted_stop_word_is_a_stop_word_and_a_possessive_keeps_its_name() -> None:
     """"What's" had been the content term "what", and "doesn't" a term no passage saying "does not"
     holds, so such questions looked less covered than the same ones spelt out."""
     assert content_terms("What's the easiest way? Why doesn't it work? We've tried, you're right") == (
         content_terms("What is the easiest way? Why does it not work? We have tried, you are right"))
     assert content_terms("git's config and mkdir's mode") == ["git", "config", "mkdir", "mode"]
+    assert content_terms("Getting errors, doing it twice") == ["error", "twice"]  # stems of stop words too
     assert content_words("refund refunds refunded") == frozenset({"refund"})
 
 

@@ -126,13 +126,15 @@ def test_a_question_too_long_to_join_with_its_whole_answer_keeps_its_first_sente
     assert not any(d.text.rstrip().endswith("over HTTP?") for d in drafts)
 
 
+_CODE = "\n".join(f"import './module{i}.js'; // loaded as an ES module" for i in range(12))
+CODE_PAGE = (f"The type field applies to imports:\n```\n{_CODE}\n```\nFiles ending with .mjs are always ES modules.\n"
+             "Unreachable entries are kept for\n30 days by default.")
+
+
 def test_a_long_paragraphs_lines_stay_lines_and_a_cut_code_block_is_closed_and_reopened() -> None:
     """A code block longer than a chunk: its lines were joined by spaces ("``` Files ending …"), and
     the chunk that began inside it opened with its closing fence, so a reader took code for prose."""
-    code = "\n".join(f"import './module{i}.js'; // loaded as an ES module" for i in range(12))
-    text = (f"The type field applies to imports:\n```\n{code}\n```\nFiles ending with .mjs are always ES modules.\n"
-            "Unreachable entries are kept for\n30 days by default.")
-    drafts = chunk(doc(Section(text)), max_tokens=40, overlap_tokens=0, count_tokens=words)
+    drafts = chunk(doc(Section(CODE_PAGE)), max_tokens=40, overlap_tokens=0, count_tokens=words)
     assert len(drafts) >= 3
     for d in drafts:
         lines = d.text.split("\n")
@@ -145,15 +147,11 @@ def test_a_long_paragraphs_lines_stay_lines_and_a_cut_code_block_is_closed_and_r
     assert drafts[1].text.startswith("```\nimport")
 
 
-
 def test_a_chunk_that_starts_inside_a_code_block_with_the_overlap_opens_its_fence() -> None:
     """The overlap carried into the next chunk is a copy of the last lines, which had lost whether
     they lay in code: a chunk began with code lines and its closing fence, and the prose after it
     read as code ("`os.cpus().length` should not be used …" cut into one sentence per line)."""
-    code = "\n".join(f"import './module{i}.js'; // loaded as an ES module" for i in range(12))
-    text = (f"The type field applies to imports:\n```\n{code}\n```\nFiles ending with .mjs are always ES modules.\n"
-            "Unreachable entries are kept for\n30 days by default.")
-    drafts = chunk(doc(Section(text)), max_tokens=40, overlap_tokens=10, count_tokens=words)
+    drafts = chunk(doc(Section(CODE_PAGE)), max_tokens=40, overlap_tokens=10, count_tokens=words)
     assert len(drafts) >= 3
     for d in drafts:
         inside = False

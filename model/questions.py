@@ -90,7 +90,9 @@ _DO = (r"use|run|type|enter|click|tap|select|choose|open|go|visit|press|set|add|
        r"reply|email|ask|check|make sure|ensure")
 _INSTRUCTION = re.compile(
     rf"^\W*(?:to [^,.]{{3,80}}, )?(?:(?:first|then|just|simply|please|instead|alternatively),? )?(?:{_DO})\b"
-    rf"|\byou (?:can|could|should|need to|must|may|will need to|have to|might want to) (?:also |then |first |simply |just )?(?:{_DO})\b",
+    rf"|\byou (?:can|could|should|need to|must|may|will need to|have to|might want to) (?:also |then |first |simply |just )?(?:{_DO})\b"
+    # the passive of the same advice: "an `AbortController` may be used to cancel the timer"
+    rf"|\b(?:can|could|may|should|must) (?:also )?be (?:used|passed|set|called|given|specified) to\b",
     re.IGNORECASE,
 )
 _ZH_INSTRUCTION = re.compile(r"^\W*(?:请|先|然后|只需|可以)?(?:使用|运行|执行|点击|打开|输入|选择|前往|访问|联系|发送|设置|添加|删除|安装)"

@@ -181,6 +181,8 @@ def test_how_to_and_the_question_after_a_scene(question: str, how_to: bool, aske
     ("请点击设置。", True),
     ("A gitignore file keeps untracked files untracked.", False),
     ("Refunds are issued within 14 days.", False),
+    ("An `AbortController` may be used to cancel the timer.", True),  # the same advice, passive
+    ("The value is used to compute the hash.", False),
 ])
 def test_instructions(sentence: str, expected: bool) -> None:
     assert instructs(sentence) is expected

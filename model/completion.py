@@ -20,6 +20,8 @@ from model.textutil import content_terms, split_sentences, words
 
 @dataclass(frozen=True)
 class Scored:
+    """One passage sentence the reader considered, and how well it answers the question."""
+
     passage: int  # position of the passage in the prompt (retrieval rank)
     index: int  # sentence position inside the passage
     n: int  # citation number
@@ -47,6 +49,7 @@ COMPLETION_REACH = 3  # sentences after an answer searched for the fact or defau
 
 
 def kinds(text: str) -> set[str]:
+    """The kinds of fact a text holds ("number", "option", …; `model.spans.find_spans`)."""
     return {s.kind for s in find_spans(text)} if text else set()
 
 

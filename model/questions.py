@@ -21,7 +21,8 @@ _EXPECT: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
          ("number", "duration")),
         (r"\bhow (long|old|often|soon|quickly)\b|\bwhen\b.*\b(expire|due|deadline)|\bwithin how\b",
          ("duration", "number")),
-        (r"\b(which|what) (command[- ]line )?(option|flag|switch|argument)s?\b", ("option",)),
+        # "which option …", "which memcheck flag …": the tool's name may stand between
+        (r"\b(which|what) ([\w-]+ )?(command[- ]line )?(option|flag|switch|argument)s?\b", ("option",)),
         (r"\b(which|what) (config(uration)? )?(variable|setting|key|parameter|property|field)s?\b",
          ("identifier",)),
         (r"\b(which|what) (file|directory|folder|path|environment variable)s?\b", ("identifier", "quoted")),

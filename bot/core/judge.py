@@ -81,6 +81,10 @@ class Judge:
         # a question about a name no passage mentions ("… with Chocolatey?", "… on Windows?", "2008 年…")
         # is not answered by these passages, however close the rest of them comes
         unnamed = named < 1.0 or bool(unmentioned_codes(shape, [*texts, *titles]))
+        # "which option …?" over pages that list command-line options is not answered by a sentence
+        # that names none ("Callgrind is a call-graph generating cache profiler." for "which
+        # callgrind option dumps …?"); over a shop's pages "which payment option …" is plain words
+        wants_option = shape.expects == {"option"} and any(sp.kind == "option" for t in texts for sp in find_spans(t))
         judged = []
         for i, (g, (s, relevance)) in enumerate(zip(gens, measured)):
             if g.cited and not s.cited:
@@ -92,6 +96,7 @@ class Judge:
             cited_text = " ".join(texts[n - 1] for n in s.cited if 1 <= n <= len(texts))
             quoted = f"{s.quote[1] if s.quote else ''} {strip_citations(g.text)}"
             others = [j for j in range(len(gens)) if j != i and (reading in (i, j))]
+            fits = shape.fits({sp.kind for sp in find_spans(strip_citations(g.text))})
             agree = max((_agree(g, gens[j], s, measured[j][0]) for j in others), default=0.5)
             signals = Signals(
                 evidence=evidence,
@@ -100,13 +105,13 @@ class Judge:
                 coverage=_share(weight, cited_text, letters, asked),
                 quote_coverage=_share(weight, quoted, letters, asked),
                 named=named,
-                fits=1.0 if shape.fits({sp.kind for sp in find_spans(strip_citations(g.text))}) else 0.0,
+                fits=1.0 if fits else 0.0,
                 verified=1.0 if s.verified else 0.0,
                 agreement=agree,
                 fluency=logprob_confidence(g.mean_logprob) if g.mean_logprob is not None else 0.5,
                 generated=0.0 if g.backend == EXTRACTIVE else 1.0,
             )
-            conf = 0.0 if s.abstained or unnamed else self.calibration.confidence(signals)
+            conf = 0.0 if s.abstained or unnamed or (wants_option and not fits) else self.calibration.confidence(signals)
             judged.append(Judged(g, s, conf, signals))
         return judged
 

@@ -39,6 +39,8 @@ def test_negation(text: str, expected: bool) -> None:
     ("How many loose objects trigger gc?", {"number", "duration"}, False, False),
     ("How long are reflog entries kept by default?", {"duration", "number"}, False, True),
     ("Which option makes git revert open an editor?", {"option"}, False, False),
+    ("Which memcheck flag shows where a value came from?", {"option"}, False, False),
+    ("Which of the options is best?", set(), False, False),
     ("Which configuration variable sets the initial branch name?", {"identifier"}, False, False),
     ("Where is the default template directory for git init?", {"identifier"}, False, True),
     ("Where can I get help with my order?", set(), False, False),

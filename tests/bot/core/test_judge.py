@@ -159,3 +159,31 @@ async def test_a_one_letter_option_the_answer_does_not_hold_is_not_covered() -> 
     assert judged[0].signals.quote_coverage == 1.0
     assert judged[1].signals.quote_coverage == 0.0
     assert judged[1].confidence < judged[0].confidence
+
+
+async def test_a_which_option_question_is_not_answered_by_a_sentence_naming_no_option() -> None:
+    """"Which callgrind option dumps a profile every N basic blocks?" over pages that only say what
+    Callgrind is: the sentence holds no option, so it answers another question."""
+    from model.base import Generation, Passage
+    from retrieval.embedder import Embedder
+
+    judge = Judge(Embedder())
+    passages = [Passage(1, "Introduction", "Callgrind is a call-graph generating cache profiler. "
+                                           "Use `--dump-instr=yes` to dump the profile per instruction.")]
+    vague = Generation("Callgrind is a call-graph generating cache profiler. [1]", backend="extractive", cited=(1,))
+    named = Generation("Use `--dump-instr=yes` to dump the profile per instruction. [1]", backend="extractive", cited=(1,))
+    judged = await judge.judge("Which callgrind option dumps the profile per instruction?", [vague, named], passages, 0.7)
+    assert judged[0].confidence == 0.0 and judged[0].signals.fits == 0.0
+    assert judged[1].confidence > 0.3
+
+
+async def test_which_option_in_plain_words_is_answered_without_a_command_line_option() -> None:
+    """Over a shop's pages, "which payment option" asks for a way to pay, not for a `--flag`."""
+    from model.base import Generation, Passage
+    from retrieval.embedder import Embedder
+
+    judge = Judge(Embedder())
+    passages = [Passage(1, "Payment", "We accept PayPal and all major credit cards. Invoices are sent by email.")]
+    reading = Generation("We accept PayPal and all major credit cards. [1]", backend="extractive", cited=(1,))
+    judged = await judge.judge("Which payment option can I use?", [reading], passages, 0.7)
+    assert judged[0].signals.fits == 0.0 and judged[0].confidence > 0.3

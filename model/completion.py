@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from model.base import Passage
 from model.lang import has_cjk
 from model.questions import Shape, instructs, mentions_default
-from model.spans import find_spans, negated
+from model.spans import find_spans, negated, span_kinds
 from model.textutil import content_terms, split_sentences, words
 
 
@@ -48,11 +48,6 @@ RESTATES_NOVEL = 0.34  # at most this share of a restating sentence's words is n
 COMPLETION_REACH = 3  # sentences after an answer searched for the fact or default it lacks
 
 
-def kinds(text: str) -> set[str]:
-    """The kinds of fact a text holds ("number", "option", …; `model.spans.find_spans`)."""
-    return {s.kind for s in find_spans(text)} if text else set()
-
-
 _FIRST_PERSON = re.compile(r"^\s*(?:I|I['’](?:ve|m|d)|My|How (?:do|can) I)\b(?=[^.!?]{0,120}[.!?]?\s*$)")
 
 
@@ -84,12 +79,12 @@ def answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape,
         items = list(itertools.takewhile(lambda s: not looks_like_heading(s.text), items))
         return [sentence, *items]
     if not restates(sentence.text, question, shape.wants_default):
-        lacks_fact = bool(shape.expects) and not shape.fits(kinds(sentence.text))
+        lacks_fact = bool(shape.expects) and not shape.fits(span_kinds(sentence.text))
         lacks_default = shape.wants_default and not mentions_default(sentence.text)
         if not (lacks_fact or lacks_default):
             return [sentence, *_what_to_do(sentence, passage_sentences, shape)]
         head = _item_head(sentence, passage_sentences)
-        if lacks_fact and head is not None and shape.fits(kinds(head.text)):
+        if lacks_fact and head is not None and shape.fits(span_kinds(head.text)):
             return [head, sentence]  # "- `--track-origins=<yes|no>`: … By default, it does not, …"
         in_item = head is not None or _ITEM_HEAD.match(sentence.text) is not None
         for si in range(sentence.index + 1, min(sentence.index + 1 + COMPLETION_REACH, len(passage_sentences))):
@@ -98,7 +93,7 @@ def answer_for(sentence: Scored, passage_sentences: Sequence[str], shape: Shape,
                 break  # the next item of a list, or a new section: no longer about this sentence
             if in_item and _ITEM_HEAD.match(text):
                 break  # the next option of the list is not this one's
-            if (lacks_fact and shape.fits(kinds(text))) or (lacks_default and mentions_default(text)):
+            if (lacks_fact and shape.fits(span_kinds(text))) or (lacks_default and mentions_default(text)):
                 return [sentence, Scored(sentence.passage, si, sentence.n, text, sentence.score)]
         return [sentence, *_what_to_do(sentence, passage_sentences, shape)]
     follow: list[Scored] = []

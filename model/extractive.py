@@ -15,10 +15,10 @@ from dataclasses import replace
 
 from model.base import Generation, GenerationParams, Passage, Prompt, Token
 from model.calibration import spread
-from model.completion import Scored, answer_for, gaps_filled, kinds, looks_like_heading
+from model.completion import Scored, answer_for, gaps_filled, looks_like_heading
 from model.prompts import DONT_KNOW
 from model.questions import analyse, holds_code, instructs, mentions_default, one_letter_options
-from model.spans import absent_terms, find_spans, negated
+from model.spans import absent_terms, find_spans, negated, span_kinds
 from model.textutil import clean_sentence, content_terms, content_words, split_sentences, terms_held
 
 Similarity = Callable[[str, list[str]], list[float]]
@@ -106,7 +106,7 @@ class ExtractiveGenerator:
         """The best sentence for the question's second part (read with the first part, which names
         what it is about), when the answer does not already hold it."""
         second = analyse(parts[1])
-        if second.expects and any(second.fits(kinds(c.text)) for c in chosen):
+        if second.expects and any(second.fits(span_kinds(c.text)) for c in chosen):
             return chosen  # "…, and how long does it take?" where the answer already gives the duration
         said = {(c.passage, c.index) for c in chosen}
         for extra in self.rank(f"{parts[1]} {parts[0]}", passages)[:SECOND_PART_REACH]:
@@ -177,9 +177,9 @@ class ExtractiveGenerator:
         for (pi, si, n, sent), s in zip(candidates, raw):
             after = split[pi][si + 1] if si + 1 < len(split[pi]) else ""
             bonus = 0.0
-            if shape.expects and shape.fits(kinds(sent)):
+            if shape.expects and shape.fits(span_kinds(sent)):
                 bonus += self.fit_bonus
-            elif shape.expects and shape.fits(kinds(after)):
+            elif shape.expects and shape.fits(span_kinds(after)):
                 bonus += self.fit_bonus / 2
             if shape.wants_default and (mentions_default(sent) or mentions_default(after)):
                 bonus += self.fit_bonus / 2

@@ -95,6 +95,11 @@ def find_spans(text: str) -> list[Span]:
     return [span for _, span in sorted(found, key=lambda item: item[0])]
 
 
+def span_kinds(text: str) -> set[str]:
+    """The kinds of fact a text holds ("number", "option", …): what a question's `Shape.fits` reads."""
+    return {s.kind for s in find_spans(text)} if text else set()
+
+
 def negated(text: str) -> bool:
     """Whether the sentence is grammatically negative ("does not", "never", "cannot", "no ...")."""
     return len(_NEGATION.findall(text)) % 2 == 1

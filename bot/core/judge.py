@@ -17,7 +17,7 @@ from model.base import Generation, Passage
 from model.calibration import Calibration, Signals, calibration_for, cosine_span, spread
 from model.confidence import agreement, logprob_confidence
 from model.questions import analyse, holds_code, name_held, one_letter_options, unmentioned_codes
-from model.spans import find_spans
+from model.spans import span_kinds
 from model.textutil import content_terms, content_words, split_sentences, strip_citations, terms_held
 from retrieval.embedder import Embedder
 from retrieval.types import Hit
@@ -84,7 +84,7 @@ class Judge:
         # "which option …?" over pages that list command-line options is not answered by a sentence
         # that names none ("Callgrind is a call-graph generating cache profiler." for "which
         # callgrind option dumps …?"); over a shop's pages "which payment option …" is plain words
-        wants_option = shape.expects == {"option"} and any(sp.kind == "option" for t in texts for sp in find_spans(t))
+        wants_option = shape.expects == {"option"} and any("option" in span_kinds(t) for t in texts)
         judged = []
         for i, (g, (s, relevance)) in enumerate(zip(gens, measured)):
             if g.cited and not s.cited:
@@ -96,7 +96,7 @@ class Judge:
             cited_text = " ".join(texts[n - 1] for n in s.cited if 1 <= n <= len(texts))
             quoted = f"{s.quote[1] if s.quote else ''} {strip_citations(g.text)}"
             others = [j for j in range(len(gens)) if j != i and (reading in (i, j))]
-            fits = shape.fits({sp.kind for sp in find_spans(strip_citations(g.text))})
+            fits = shape.fits(span_kinds(strip_citations(g.text)))
             agree = max((_agree(g, gens[j], s, measured[j][0]) for j in others), default=0.5)
             signals = Signals(
                 evidence=evidence,
